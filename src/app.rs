@@ -1,0 +1,136 @@
+//! The application: shared state, the router of every page and API route, error rendering,
+//! and `serve`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{AppError, ErrorTag};
+use crate::i18n::{self, Locale, UserLocale};
+
+/// Body limit of JSON and form requests (bytes).
+pub const FORM_BODY_LIMIT: usize = 256 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Settings read at start.
+    pub config: Arc<Config>,
+}
+
+/// Every route of the service.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(crate::auth::api::routes())
+        .merge(crate::auth::pages::routes())
+        .merge(crate::org::api::routes())
+        .merge(crate::org::pages::routes())
+        .merge(crate::pages::routes())
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(crate::openapi::serve),
+        )
+        .fallback(|| async { AppError::NotFound })
+        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
+        .layer(middleware::from_fn(render_errors))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Writes the body of every error response in the caller's language: `{"code","message",...}`
+/// for the API, an HTML page (or a redirect to login) for pages.
+pub async fn render_errors(mut req: Request, next: Next) -> Response {
+    let slot = UserLocale::default();
+    req.extensions_mut().insert(slot.clone());
+    let explicit = i18n::explicit_locale(req.uri().query(), req.headers());
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::from_accept_language);
+    let is_api = req.uri().path().starts_with("/api/");
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+
+    let resp = next.run(req).await;
+    let error = match resp.extensions().get::<ErrorTag>() {
+        Some(tag) => tag.0.clone(),
+        None if resp.status().is_client_error() || resp.status().is_server_error() => {
+            match AppError::from_status(resp.status()) {
+                Some(e) => Arc::new(e),
+                None => return resp,
+            }
+        }
+        None => return resp,
+    };
+    let locale = explicit
+        .or_else(|| slot.0.get().copied())
+        .or(accept)
+        .unwrap_or_default();
+    if is_api {
+        api_error(&error, locale, resp)
+    } else {
+        crate::pages::error_page(&error, locale, &target, resp)
+    }
+}
+
+fn api_error(error: &AppError, locale: Locale, original: Response) -> Response {
+    let mut body = json!({ "code": error.code(), "message": locale.t(error.code()) });
+    match error {
+        AppError::Invalid(fields) => {
+            body["fields"] = fields
+                .iter()
+                .map(|f| json!({"field": f.field, "code": f.code, "message": locale.t(&format!("field.{}", f.code))}))
+                .collect();
+        }
+        AppError::ImportRows(rows) => {
+            body["rows"] = rows
+                .iter()
+                .map(|r| {
+                    json!({"row": r.row, "column": r.column, "code": r.code,
+                    "message": crate::org::import::row_message(r, locale)})
+                })
+                .collect();
+        }
+        AppError::ImportMissingColumns(cols) => body["columns"] = json!(cols),
+        _ => {}
+    }
+    let status = if original.status().is_client_error() || original.status().is_server_error() {
+        original.status()
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    let mut resp = (status, axum::Json(body)).into_response();
+    if let AppError::RateLimited = error {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
+    }
+    resp
+}

@@ -1,0 +1,281 @@
+//! The command line: `serve`, `migrate`, `user add`, `import units`, `openapi`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::app::{AppState, serve};
+use crate::auth::Role;
+use crate::auth::repo::{MemberScope, grant, user_id};
+use crate::config::Config;
+use crate::db::Db;
+use crate::org::api::{NewUser, add_user};
+use crate::org::{demo, repo, roster};
+
+/// Handover: 毛坯房交付 — inspection, takeover and handover day.
+#[derive(Debug, Parser)]
+#[command(name = "handover", version)]
+pub struct Cli {
+    /// Database URL: `sqlite://FILE` (default, created if missing) or `postgres://...`.
+    #[arg(
+        long,
+        global = true,
+        env = "HANDOVER_DATABASE_URL",
+        default_value = "sqlite://handover.db"
+    )]
+    pub database_url: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the web pages and the JSON API.
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage users.
+    User {
+        /// User subcommand.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import data.
+    Import {
+        /// Import subcommand.
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Print the OpenAPI document of the tablet API.
+    Openapi,
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on.
+    #[arg(long, default_value_t = 8080, env = "HANDOVER_PORT")]
+    pub port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "0.0.0.0", env = "HANDOVER_BIND")]
+    pub bind: String,
+    /// Load the demo project 滨江花园一期 and its accounts when the database has no project.
+    #[arg(long)]
+    pub demo: bool,
+    /// Public address for links and QR codes (default `http://localhost:PORT`).
+    #[arg(long, env = "HANDOVER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user (if new) and grant a role on a project.
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Password (at least 8 characters); or set HANDOVER_PASSWORD.
+        #[arg(long, env = "HANDOVER_PASSWORD")]
+        password: String,
+        /// Name shown in pages (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Role: admin, inspector, contractor, property, service, executive.
+        #[arg(long)]
+        role: String,
+        /// Project name or id.
+        #[arg(long)]
+        project: String,
+    },
+}
+
+/// `import` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a unit roster (.xlsx, .xls or .csv) into a project; all-or-nothing.
+    Units {
+        /// Project name or id.
+        #[arg(long)]
+        project: String,
+        /// Validate and count only.
+        #[arg(long)]
+        dry_run: bool,
+        /// The roster file.
+        file: PathBuf,
+    },
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let db = Db::connect(&cli.database_url).await?;
+    db.migrate().await?;
+    match cli.command {
+        Command::Serve(args) => run_serve(db, args, started).await,
+        Command::Migrate => {
+            println!("migrations applied ({:?})", db.backend());
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    password,
+                    display_name,
+                    role,
+                    project,
+                },
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
+            let state = state(db, Config::local(8080));
+            let project = find_project(&state.db, &project).await?;
+            let uid = match user_id(&mut state.db.read().await?, &username).await? {
+                Some(id) => id,
+                None => {
+                    let display_name = display_name.unwrap_or_else(|| username.clone());
+                    add_user(
+                        &state,
+                        &NewUser {
+                            username: username.clone(),
+                            display_name,
+                            password,
+                        },
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?
+                }
+            };
+            let mut tx = state.db.begin().await?;
+            grant(
+                &mut tx,
+                uid,
+                role,
+                MemberScope::Project(project),
+                crate::clock::now(),
+            )
+            .await?;
+            tx.commit().await?;
+            println!("{username}: {} on project {project}", role.as_str());
+            Ok(())
+        }
+        Command::Import {
+            command:
+                ImportCommand::Units {
+                    project,
+                    dry_run,
+                    file,
+                },
+        } => import_units(&db, &project, dry_run, &file).await,
+        Command::Openapi => {
+            print!("{}", crate::openapi::document());
+            Ok(())
+        }
+    }
+}
+
+fn state(db: Db, config: Config) -> AppState {
+    AppState {
+        db,
+        config: Arc::new(config),
+    }
+}
+
+async fn run_serve(db: Db, args: ServeArgs, started: Instant) -> anyhow::Result<()> {
+    if args.demo
+        && let Some(loaded) = demo::load_if_empty(&db).await?
+    {
+        println!(
+            "演示项目 {} 已载入：{} 户 / demo project loaded: {} units",
+            demo::DEMO_PROJECT,
+            loaded.units,
+            loaded.units
+        );
+        println!("演示账号 demo logins (password: {}):", demo::DEMO_PASSWORD);
+        for (username, display, role) in demo::DEMO_USERS {
+            println!("  {username:<11} {:<10} {display}", role.as_str());
+        }
+    }
+    let listener = tokio::net::TcpListener::bind((args.bind.as_str(), args.port)).await?;
+    let port = listener.local_addr()?.port();
+    let mut config = Config::local(port);
+    if let Some(url) = args.public_url {
+        config.secure_cookies = url.starts_with("https://");
+        config.public_url = url.trim_end_matches('/').to_owned();
+    }
+    println!(
+        "Handover 已启动 / listening on http://localhost:{port}  (ready in {} ms)",
+        started.elapsed().as_millis()
+    );
+    serve(listener, state(db, config), shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn find_project(db: &Db, name_or_id: &str) -> anyhow::Result<Uuid> {
+    if let Ok(id) = name_or_id.parse::<Uuid>() {
+        return Ok(id);
+    }
+    let mut conn = db.read().await?;
+    repo::find_project_by_name(&mut conn, name_or_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no project named {name_or_id}"))
+}
+
+async fn import_units(
+    db: &Db,
+    project: &str,
+    dry_run: bool,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    let project = find_project(db, project).await?;
+    let bytes = std::fs::read(file)?;
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("roster");
+    let mut conn = db.read().await?;
+    let actor = repo::any_admin_of(&mut conn, project)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the project has no admin to record the import against"))?;
+    drop(conn);
+    match roster::import(db, project, actor, name, bytes, dry_run).await {
+        Ok(o) => {
+            let c = o.counts;
+            println!(
+                "{} rows: {} created, {} updated, {} unchanged{}",
+                o.rows.len(),
+                c.created,
+                c.updated,
+                c.unchanged,
+                if o.committed {
+                    ""
+                } else {
+                    " (dry run, nothing written)"
+                }
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let l = crate::i18n::Locale::default();
+            eprintln!("{}: {}", e.code(), l.t(e.code()));
+            if let crate::error::AppError::ImportRows(rows) = &e {
+                for r in rows {
+                    eprintln!("  {}", crate::org::import::row_message(r, l));
+                }
+            }
+            if let crate::error::AppError::ImportMissingColumns(cols) = &e {
+                eprintln!("  {}", cols.join(", "));
+            }
+            std::process::exit(2)
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The database seam: one `Db` over SQLite (embedded default) or PostgreSQL, chosen from the URL.
+//!
+//! Domain code writes portable SQL (`$1` placeholders, timestamps bound from Rust) and runs it
+//! through [`run!`](crate::run), which expands the same query for whichever backend is live.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+use crate::error::AppError;
+
+/// Runs `$body` with `$c` bound to the live backend's connection (`&mut SqliteConnection` or
+/// `&mut PgConnection`). The body is compiled once per backend, so the same SQL text serves both.
+#[macro_export]
+macro_rules! run {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $crate::db::DbConn::conn($conn) {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Postgres($c) => $body,
+        }
+    };
+}
+
+/// Like [`run!`](crate::run) for statements that return no rows: yields the rows affected.
+#[macro_export]
+macro_rules! exec {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $crate::db::DbConn::conn($conn) {
+            $crate::db::Conn::Sqlite($c) => $body.map(|r| r.rows_affected()),
+            $crate::db::Conn::Postgres($c) => $body.map(|r| r.rows_affected()),
+        }
+    };
+}
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// The connection pools of the live backend.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// SQLite: one writer connection (writes serialise anyway) and a pool of readers (WAL).
+    Sqlite {
+        writer: SqlitePool,
+        readers: SqlitePool,
+    },
+    /// PostgreSQL: one pool for reads and writes.
+    Postgres(PgPool),
+}
+
+/// A borrowed connection of either backend; what [`run!`](crate::run) matches on.
+pub enum Conn<'c> {
+    /// SQLite connection.
+    Sqlite(&'c mut SqliteConnection),
+    /// PostgreSQL connection.
+    Postgres(&'c mut PgConnection),
+}
+
+/// Anything that can lend a connection: a transaction or a pooled read connection.
+pub trait DbConn {
+    /// Lends the underlying connection.
+    fn conn(&mut self) -> Conn<'_>;
+}
+
+/// A write transaction (SQLite: `BEGIN IMMEDIATE` on the writer).
+pub enum Tx {
+    /// SQLite transaction.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL transaction.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A pooled connection for reads.
+pub enum ReadConn {
+    /// SQLite reader.
+    Sqlite(PoolConnection<Sqlite>),
+    /// PostgreSQL connection.
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl DbConn for Tx {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(&mut *t),
+            Tx::Postgres(t) => Conn::Postgres(&mut *t),
+        }
+    }
+}
+
+impl DbConn for ReadConn {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            ReadConn::Sqlite(c) => Conn::Sqlite(&mut *c),
+            ReadConn::Postgres(c) => Conn::Postgres(&mut *c),
+        }
+    }
+}
+
+impl Tx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), AppError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Backend {
+    /// Reads the backend from a URL's scheme.
+    pub fn of_url(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!("unsupported database URL (use sqlite://FILE or postgres://...): {url}")
+        }
+    }
+}
+
+impl Db {
+    /// Opens (creating a SQLite file if missing) the database at `url`.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        match Backend::of_url(url)? {
+            Backend::Sqlite => Self::connect_sqlite(url).await,
+            Backend::Postgres => {
+                let opts = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    async fn connect_sqlite(url: &str) -> anyhow::Result<Self> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(Db::Sqlite { writer, readers })
+    }
+
+    /// Which backend is live.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations of the live backend.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite").run(writer).await?,
+            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx, AppError> {
+        Ok(match self {
+            Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Borrows a connection for reads.
+    pub async fn read(&self) -> Result<ReadConn, AppError> {
+        Ok(match self {
+            Db::Sqlite { readers, .. } => ReadConn::Sqlite(readers.acquire().await?),
+            Db::Postgres(pool) => ReadConn::Postgres(pool.acquire().await?),
+        })
+    }
+}
+
+/// Migration version lists of both trees, for the lockstep test.
+pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
+    let versions = |m: sqlx::migrate::Migrator| m.iter().map(|m| m.version).collect();
+    (
+        versions(sqlx::migrate!("./migrations/sqlite")),
+        versions(sqlx::migrate!("./migrations/postgres")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migration_trees_are_in_lockstep() {
+        let (sqlite, postgres) = super::migration_versions();
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres);
+    }
+}

@@ -1,0 +1,295 @@
+//! The one error type of the service, its stable codes and HTTP statuses.
+//!
+//! A handler returns `AppError`; `into_response` only tags the response with the error, and
+//! [`crate::app::render_errors`] writes the body in the caller's language (JSON for `/api`, an
+//! HTML page otherwise), so every error of every route has the same shape.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// One invalid field of a request, with a stable code (`required`, `too_long`, ...).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// Field name as sent by the client.
+    pub field: String,
+    /// Stable code of what is wrong with it; its message key is `field.<code>`.
+    pub code: &'static str,
+}
+
+/// One invalid row of an imported roster (row numbers are the spreadsheet's, header = row 1).
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct RowError {
+    /// Row number as Excel shows it.
+    pub row: usize,
+    /// Column header the problem is in, when there is one.
+    pub column: Option<String>,
+    /// Stable code; its message key is `row.<code>`.
+    pub code: &'static str,
+    /// Extra detail interpolated into the message (e.g. the other row of a duplicate).
+    pub detail: String,
+}
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No session or token was presented.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Username or password is wrong.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The bearer token is unknown or malformed.
+    #[error("invalid token")]
+    InvalidToken,
+    /// The session or token has expired.
+    #[error("token expired")]
+    TokenExpired,
+    /// The caller lacks the role for this action on this project.
+    #[error("forbidden")]
+    Forbidden,
+    /// A page form came without a valid CSRF token.
+    #[error("csrf token rejected")]
+    CsrfRejected,
+    /// Too many failed logins.
+    #[error("rate limited")]
+    RateLimited,
+    /// The thing does not exist, or the caller may not know that it does.
+    #[error("not found")]
+    NotFound,
+    /// The body is not valid JSON for this endpoint.
+    #[error("malformed request body: {0}")]
+    MalformedBody(String),
+    /// The query string does not fit this endpoint.
+    #[error("malformed query: {0}")]
+    MalformedQuery(String),
+    /// Some fields are invalid.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The body exceeds the route's limit.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// A unique key is already taken (e.g. a username, a building name).
+    #[error("already exists")]
+    AlreadyExists,
+    /// The roster has invalid rows; nothing was imported.
+    #[error("roster has invalid rows")]
+    ImportRows(Vec<RowError>),
+    /// The roster lacks required columns.
+    #[error("roster lacks columns: {0:?}")]
+    ImportMissingColumns(Vec<String>),
+    /// The upload is not a readable `.xlsx` or `.csv`.
+    #[error("not a spreadsheet: {0}")]
+    ImportNotSpreadsheet(String),
+    /// The `.xlsx` expands beyond the safety bound (a zip bomb).
+    #[error("archive expands too far")]
+    ImportUnsafeArchive,
+    /// The roster has no data rows.
+    #[error("roster is empty")]
+    ImportEmpty,
+    /// Anything unexpected; logged, answered without detail.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// Stable, never-reused machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "auth.required",
+            AppError::InvalidCredentials => "auth.invalid_credentials",
+            AppError::InvalidToken => "auth.invalid_token",
+            AppError::TokenExpired => "auth.token_expired",
+            AppError::Forbidden => "auth.forbidden",
+            AppError::CsrfRejected => "auth.csrf_rejected",
+            AppError::RateLimited => "auth.rate_limited",
+            AppError::NotFound => "not_found",
+            AppError::MalformedBody(_) => "request.malformed_body",
+            AppError::MalformedQuery(_) => "request.malformed_query",
+            AppError::Invalid(_) => "request.invalid",
+            AppError::PayloadTooLarge => "request.too_large",
+            AppError::AlreadyExists => "request.already_exists",
+            AppError::ImportRows(_) => "import.invalid_rows",
+            AppError::ImportMissingColumns(_) => "import.missing_columns",
+            AppError::ImportNotSpreadsheet(_) => "import.not_a_spreadsheet",
+            AppError::ImportUnsafeArchive => "import.unsafe_archive",
+            AppError::ImportEmpty => "import.empty",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated
+            | AppError::InvalidCredentials
+            | AppError::InvalidToken
+            | AppError::TokenExpired => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MalformedBody(_)
+            | AppError::MalformedQuery(_)
+            | AppError::ImportNotSpreadsheet(_)
+            | AppError::ImportUnsafeArchive => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_)
+            | AppError::ImportRows(_)
+            | AppError::ImportMissingColumns(_)
+            | AppError::ImportEmpty => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::AlreadyExists => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Shorthand for one invalid field.
+    pub fn field(field: &str, code: &'static str) -> Self {
+        AppError::Invalid(vec![FieldError {
+            field: field.to_owned(),
+            code,
+        }])
+    }
+
+    /// The error a framework status means when no handler produced one (404 route, 405, 413).
+    pub fn from_status(status: StatusCode) -> Option<Self> {
+        Some(match status {
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => AppError::NotFound,
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::BAD_REQUEST
+            | StatusCode::UNPROCESSABLE_ENTITY => AppError::MalformedBody(String::new()),
+            s if s.is_server_error() => AppError::Internal(anyhow::anyhow!("status {s}")),
+            _ => return None,
+        })
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return AppError::AlreadyExists;
+        }
+        if matches!(e, sqlx::Error::RowNotFound) {
+            return AppError::NotFound;
+        }
+        AppError::Internal(e.into())
+    }
+}
+
+/// Marker the error middleware looks for: the error behind a tagged response.
+#[derive(Clone)]
+pub struct ErrorTag(pub Arc<AppError>);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(e) = &self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let mut resp = self.status().into_response();
+        resp.extensions_mut().insert(ErrorTag(Arc::new(self)));
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_client_errors_except_internal() {
+        let all = [
+            AppError::Unauthenticated,
+            AppError::Forbidden,
+            AppError::NotFound,
+            AppError::PayloadTooLarge,
+            AppError::ImportUnsafeArchive,
+        ];
+        for e in all {
+            assert!(e.status().is_client_error(), "{}", e.code());
+        }
+        assert!(
+            AppError::Internal(anyhow::anyhow!("x"))
+                .status()
+                .is_server_error()
+        );
+    }
+
+    #[test]
+    fn every_code_has_a_message_in_both_languages() {
+        use crate::i18n::Locale;
+        let all = [
+            AppError::Unauthenticated,
+            AppError::InvalidCredentials,
+            AppError::InvalidToken,
+            AppError::TokenExpired,
+            AppError::Forbidden,
+            AppError::CsrfRejected,
+            AppError::RateLimited,
+            AppError::NotFound,
+            AppError::MalformedBody(String::new()),
+            AppError::MalformedQuery(String::new()),
+            AppError::Invalid(vec![]),
+            AppError::PayloadTooLarge,
+            AppError::AlreadyExists,
+            AppError::ImportRows(vec![]),
+            AppError::ImportMissingColumns(vec![]),
+            AppError::ImportNotSpreadsheet(String::new()),
+            AppError::ImportUnsafeArchive,
+            AppError::ImportEmpty,
+            AppError::Internal(anyhow::anyhow!("x")),
+        ];
+        for e in all {
+            for l in [Locale::ZhCn, Locale::En] {
+                assert!(!l.t(e.code()).is_empty(), "{} {}", l.tag(), e.code());
+            }
+        }
+        assert_ne!(
+            Locale::ZhCn.t("auth.forbidden"),
+            Locale::En.t("auth.forbidden")
+        );
+    }
+}
+
+/// Collects invalid fields of a request body, then fails once with all of them.
+#[derive(Debug, Default)]
+pub struct Check(Vec<FieldError>);
+
+impl Check {
+    /// Requires non-blank text of at most `max` characters.
+    pub fn text(mut self, field: &str, value: &str, max: usize) -> Self {
+        if value.trim().is_empty() {
+            self.fail(field, "required");
+        } else if value.chars().count() > max {
+            self.fail(field, "too_long");
+        }
+        self
+    }
+
+    /// Records `code` against `field` when `bad` holds.
+    pub fn when(mut self, bad: bool, field: &str, code: &'static str) -> Self {
+        if bad {
+            self.fail(field, code);
+        }
+        self
+    }
+
+    fn fail(&mut self, field: &str, code: &'static str) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            code,
+        });
+    }
+
+    /// `Ok` when nothing failed, else `request.invalid` listing every field.
+    pub fn done(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self.0))
+        }
+    }
+}

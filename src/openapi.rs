@@ -1,0 +1,67 @@
+//! The tablet API contract: an OpenAPI 3.1 document generated from the handlers, served at
+//! `/api/v1/openapi.json` and checked in as `mobile-api/openapi.json`.
+
+use axum::Json;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{FieldError, RowError};
+
+/// The body of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code (`auth.invalid_token`, `import.invalid_rows`, ...); see `mobile-api/errors.md`.
+    pub code: String,
+    /// Human message in the caller's language (zh-CN default; `Accept-Language: en` for English).
+    pub message: String,
+    /// Invalid fields (`request.invalid`).
+    pub fields: Option<Vec<FieldError>>,
+    /// Invalid roster rows (`import.invalid_rows`).
+    pub rows: Option<Vec<RowError>>,
+    /// Missing roster columns (`import.missing_columns`).
+    pub columns: Option<Vec<String>>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document of `/api/v1`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Handover tablet API", version = "1", description = "JSON API of Handover (毛坯房交付). See mobile-api/README.md."),
+    modifiers(&BearerAuth),
+    paths(
+        crate::auth::api::create_token, crate::auth::api::revoke_token, crate::auth::api::me,
+        crate::org::api::list_projects, crate::org::api::create_project, crate::org::api::show_project,
+        crate::org::api::status_map, crate::org::api::list_units, crate::org::api::show_unit,
+        crate::org::api::list_buildings, crate::org::api::create_building,
+        crate::org::api::list_contractors, crate::org::api::create_contractor,
+        crate::org::api::list_common_areas, crate::org::api::create_common_area,
+        crate::org::api::list_project_batches, crate::org::api::create_batch, crate::org::api::list_batches,
+        crate::org::api::list_members, crate::org::api::add_member, crate::org::api::create_user,
+        crate::org::api::import_units,
+    ),
+    tags((name = "auth", description = "Tokens"), (name = "org", description = "Projects, status map, units"),
+         (name = "admin", description = "Administration and roster import"))
+)]
+pub struct ApiDoc;
+
+/// The document as pretty JSON (what `mobile-api/openapi.json` holds).
+pub fn document() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default() + "\n"
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn serve() -> Json<serde_json::Value> {
+    Json(serde_json::to_value(ApiDoc::openapi()).unwrap_or_default())
+}

@@ -1,0 +1,258 @@
+//! Projects, the status map and units.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::{CurrentUser, Role, repo as auth_repo};
+use crate::clock;
+use crate::error::{AppError, Check};
+use crate::http::{ApiJson, ApiPath, ApiQuery};
+use crate::openapi::ErrorBody;
+use crate::org::map::{MapFilter, StatusMap};
+use crate::org::{UnitStatus, mask_phone, repo};
+
+/// A project as the API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProjectView {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Region company id.
+    pub region_id: Uuid,
+    /// Region company name.
+    pub region: String,
+    /// City.
+    pub city: String,
+    /// Address.
+    pub address: String,
+    /// Units in the project.
+    pub unit_count: i64,
+}
+
+impl From<repo::ProjectRow> for ProjectView {
+    fn from(p: repo::ProjectRow) -> Self {
+        ProjectView {
+            id: p.id,
+            name: p.name,
+            region_id: p.region_id,
+            region: p.region_name,
+            city: p.city,
+            address: p.address,
+            unit_count: p.unit_count,
+        }
+    }
+}
+
+/// A new project.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProject {
+    /// Region company it belongs to.
+    pub region_id: Uuid,
+    /// Name, unique in the region.
+    pub name: String,
+    /// City.
+    #[serde(default)]
+    pub city: String,
+    /// Address.
+    #[serde(default)]
+    pub address: String,
+}
+
+/// A buyer, phone masked.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BuyerView {
+    /// Name.
+    pub name: String,
+    /// Phone as `138****5678`.
+    pub phone: String,
+}
+
+/// A unit with its buyers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnitView {
+    /// Id.
+    pub id: Uuid,
+    /// Project id.
+    pub project_id: Uuid,
+    /// Number (`3-1-1201`).
+    pub number: String,
+    /// Building name.
+    pub building: String,
+    /// Entrance name.
+    pub entrance: String,
+    /// Floor.
+    pub floor: i32,
+    /// Room number.
+    pub room: String,
+    /// Building area (建筑面积), m².
+    pub area_m2: Option<f64>,
+    /// Layout (户型).
+    pub layout: Option<String>,
+    /// State on the status map.
+    pub status: UnitStatus,
+    /// Buyers, phones masked.
+    pub buyers: Vec<BuyerView>,
+}
+
+impl UnitView {
+    /// Builds the view; phones are masked here, once for every caller.
+    pub fn new(u: repo::UnitRow, buyers: Vec<repo::BuyerRow>) -> Self {
+        UnitView {
+            id: u.id,
+            project_id: u.project_id,
+            number: u.number,
+            building: u.building,
+            entrance: u.entrance,
+            floor: u.floor,
+            room: u.room,
+            area_m2: u.area_m2,
+            layout: u.layout,
+            status: UnitStatus::parse(&u.status).unwrap_or(UnitStatus::NotInspected),
+            buyers: buyers
+                .into_iter()
+                .map(|b| BuyerView {
+                    name: b.name,
+                    phone: mask_phone(&b.phone),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Paging and search of the unit list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UnitQuery {
+    /// Only units whose number starts with this (`3-1-12`).
+    pub prefix: Option<String>,
+    /// Page size, 1–500 (default 100).
+    pub limit: Option<i64>,
+    /// Rows to skip.
+    pub offset: Option<i64>,
+}
+
+/// Projects the caller may see.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "org", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ProjectView>), (status = 401, body = ErrorBody)))]
+pub async fn list_projects(
+    State(app): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<ProjectView>>, AppError> {
+    let rows = repo::list_projects(&mut app.db.read().await?, &user.project_ids()).await?;
+    Ok(Json(rows.into_iter().map(ProjectView::from).collect()))
+}
+
+/// Creates a project in a region company (region or group admins).
+#[utoipa::path(post, path = "/api/v1/projects", tag = "org", security(("bearer" = [])), request_body = NewProject,
+    responses((status = 200, body = ProjectView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_project(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<NewProject>,
+) -> Result<Json<ProjectView>, AppError> {
+    Check::default()
+        .text("name", &body.name, 100)
+        .text("city", &body.city, 100)
+        .done()?;
+    let mut tx = app.db.begin().await?;
+    if !auth_repo::is_region_admin(&mut tx, user.id, body.region_id).await? {
+        return Err(AppError::Forbidden);
+    }
+    let id = repo::insert_project(
+        &mut tx,
+        body.region_id,
+        body.name.trim(),
+        body.city.trim(),
+        body.address.trim(),
+        clock::now(),
+    )
+    .await?;
+    let project = repo::get_project(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Json(project.into()))
+}
+
+/// One project.
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "org", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = ProjectView), (status = 404, body = ErrorBody)))]
+pub async fn show_project(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<ProjectView>, AppError> {
+    user.require_visible(id)?;
+    Ok(Json(
+        repo::get_project(&mut app.db.read().await?, id)
+            .await?
+            .into(),
+    ))
+}
+
+/// The unit status map (房态图) of a project, filterable by state and building.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/status-map", tag = "org", security(("bearer" = [])),
+    params(("id" = Uuid, Path), MapFilter), responses((status = 200, body = StatusMap), (status = 404, body = ErrorBody)))]
+pub async fn status_map(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(filter): ApiQuery<MapFilter>,
+) -> Result<Json<StatusMap>, AppError> {
+    user.require_visible(id)?;
+    let cells = repo::status_map(&mut app.db.read().await?, id).await?;
+    Ok(Json(StatusMap::build(id, &cells, &filter)))
+}
+
+/// Units of a project, paged, searchable by number prefix.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/units", tag = "org", security(("bearer" = [])),
+    params(("id" = Uuid, Path), UnitQuery), responses((status = 200, body = Vec<UnitView>), (status = 404, body = ErrorBody)))]
+pub async fn list_units(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<UnitQuery>,
+) -> Result<Json<Vec<UnitView>>, AppError> {
+    user.require_visible(id)?;
+    let limit = q.limit.unwrap_or(100);
+    Check::default()
+        .when(!(1..=500).contains(&limit), "limit", "out_of_range")
+        .when(q.offset.is_some_and(|o| o < 0), "offset", "out_of_range")
+        .done()?;
+    let mut conn = app.db.read().await?;
+    let units = repo::list_units(
+        &mut conn,
+        id,
+        q.prefix.as_deref(),
+        limit,
+        q.offset.unwrap_or(0),
+    )
+    .await?;
+    let mut out = Vec::with_capacity(units.len());
+    for u in units {
+        let buyers = repo::buyers_of(&mut conn, u.id).await?;
+        out.push(UnitView::new(u, buyers));
+    }
+    Ok(Json(out))
+}
+
+/// One unit with its buyers (phones masked).
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "org", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = UnitView), (status = 404, body = ErrorBody)))]
+pub async fn show_unit(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<UnitView>, AppError> {
+    let mut conn = app.db.read().await?;
+    let unit = repo::get_unit(&mut conn, id).await?;
+    user.require_visible(unit.project_id)?;
+    let buyers = repo::buyers_of(&mut conn, id).await?;
+    Ok(Json(UnitView::new(unit, buyers)))
+}
+
+/// Roles that administer a project.
+pub const ADMIN: &[Role] = &[Role::Admin];

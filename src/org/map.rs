@@ -1,0 +1,228 @@
+//! The unit status map (房态图): buildings → entrances → floors × units, with a count per state.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::UnitStatus;
+use super::repo::MapCell;
+
+/// Which cells to show.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MapFilter {
+    /// Only units in this state.
+    pub status: Option<UnitStatus>,
+    /// Only this building (by name).
+    pub building: Option<String>,
+    /// Language of a page (ignored by the JSON).
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// One unit cell.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MapUnit {
+    /// Unit id.
+    pub id: Uuid,
+    /// Unit number (`3-1-1201`).
+    pub number: String,
+    /// Room number (`1201`).
+    pub room: String,
+    /// State.
+    pub status: UnitStatus,
+}
+
+/// One floor row of an entrance.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MapFloor {
+    /// Floor number.
+    pub floor: i32,
+    /// Units left to right.
+    pub units: Vec<MapUnit>,
+}
+
+/// One entrance of a building.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MapEntrance {
+    /// Entrance name.
+    pub name: String,
+    /// Floors top to bottom.
+    pub floors: Vec<MapFloor>,
+}
+
+/// One building.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MapBuilding {
+    /// Building name.
+    pub name: String,
+    /// Units in the building (before the state filter).
+    pub total: usize,
+    /// Entrances.
+    pub entrances: Vec<MapEntrance>,
+}
+
+/// Count of units in one state.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StateCount {
+    /// State.
+    pub status: UnitStatus,
+    /// Units in it (within the building filter).
+    pub count: usize,
+}
+
+/// The whole map of a project.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StatusMap {
+    /// Project id.
+    pub project_id: Uuid,
+    /// Units in the project.
+    pub total: usize,
+    /// Units per state, every state listed (zero included).
+    pub counts: Vec<StateCount>,
+    /// Buildings, filtered.
+    pub buildings: Vec<MapBuilding>,
+}
+
+impl StatusMap {
+    /// Builds the map from cells ordered by building, entrance, floor (descending), room.
+    pub fn build(project_id: Uuid, cells: &[MapCell], filter: &MapFilter) -> Self {
+        let in_building = |c: &&MapCell| filter.building.as_deref().is_none_or(|b| b == c.building);
+        let status_of =
+            |c: &MapCell| UnitStatus::parse(&c.status).unwrap_or(UnitStatus::NotInspected);
+        let counts = UnitStatus::ALL
+            .into_iter()
+            .map(|s| StateCount {
+                status: s,
+                count: cells
+                    .iter()
+                    .filter(in_building)
+                    .filter(|c| status_of(c) == s)
+                    .count(),
+            })
+            .collect();
+        let mut buildings: Vec<MapBuilding> = Vec::new();
+        for cell in cells {
+            if buildings.last().is_none_or(|b| b.name != cell.building) {
+                buildings.push(MapBuilding {
+                    name: cell.building.clone(),
+                    total: 0,
+                    entrances: Vec::new(),
+                });
+            }
+            let b = buildings.last_mut().expect("just pushed");
+            b.total += 1;
+            let status = status_of(cell);
+            if filter.status.is_some_and(|s| s != status) || !in_building(&cell) {
+                continue;
+            }
+            if b.entrances.last().is_none_or(|e| e.name != cell.entrance) {
+                b.entrances.push(MapEntrance {
+                    name: cell.entrance.clone(),
+                    floors: Vec::new(),
+                });
+            }
+            let e = b.entrances.last_mut().expect("just pushed");
+            if e.floors.last().is_none_or(|f| f.floor != cell.floor) {
+                e.floors.push(MapFloor {
+                    floor: cell.floor,
+                    units: Vec::new(),
+                });
+            }
+            let f = e.floors.last_mut().expect("just pushed");
+            f.units.push(MapUnit {
+                id: cell.id,
+                number: cell.number.clone(),
+                room: cell.room.clone(),
+                status,
+            });
+        }
+        StatusMap {
+            project_id,
+            total: cells.len(),
+            counts,
+            buildings,
+        }
+    }
+
+    /// Widest floor row per entrance name, so page grids line up.
+    pub fn max_units_per_floor(&self) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        for b in &self.buildings {
+            for e in &b.entrances {
+                let w = e.floors.iter().map(|f| f.units.len()).max().unwrap_or(0);
+                let slot = out.entry(e.name.clone()).or_insert(0);
+                *slot = (*slot).max(w);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(building: &str, floor: i32, room: &str, status: &str) -> MapCell {
+        MapCell {
+            id: Uuid::new_v4(),
+            building: building.into(),
+            entrance: "1".into(),
+            floor,
+            room: room.into(),
+            number: format!("{building}-1-{room}"),
+            status: status.into(),
+        }
+    }
+
+    #[test]
+    fn groups_cells_and_counts_every_state() {
+        let cells = vec![
+            cell("1", 2, "201", "ready"),
+            cell("1", 2, "202", "not_inspected"),
+            cell("1", 1, "101", "ready"),
+            cell("2", 1, "101", "delivered"),
+        ];
+        let map = StatusMap::build(Uuid::nil(), &cells, &MapFilter::default());
+        assert_eq!(map.buildings.len(), 2);
+        assert_eq!(map.buildings[0].entrances[0].floors.len(), 2);
+        assert_eq!(map.buildings[0].entrances[0].floors[0].units.len(), 2);
+        let ready = map
+            .counts
+            .iter()
+            .find(|c| c.status == UnitStatus::Ready)
+            .unwrap();
+        assert_eq!(ready.count, 2);
+        assert_eq!(map.counts.len(), 7);
+    }
+
+    #[test]
+    fn filters_by_state_and_building_but_counts_within_building() {
+        let cells = vec![
+            cell("1", 1, "101", "ready"),
+            cell("1", 1, "102", "not_inspected"),
+            cell("2", 1, "101", "ready"),
+        ];
+        let filter = MapFilter {
+            status: Some(UnitStatus::Ready),
+            building: Some("1".into()),
+            lang: None,
+        };
+        let map = StatusMap::build(Uuid::nil(), &cells, &filter);
+        let shown: usize = map
+            .buildings
+            .iter()
+            .flat_map(|b| &b.entrances)
+            .flat_map(|e| &e.floors)
+            .map(|f| f.units.len())
+            .sum();
+        assert_eq!(shown, 1);
+        let ready = map
+            .counts
+            .iter()
+            .find(|c| c.status == UnitStatus::Ready)
+            .unwrap();
+        assert_eq!(ready.count, 1);
+    }
+}

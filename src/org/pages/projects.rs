@@ -1,0 +1,295 @@
+//! My projects, the project overview with the status map, the unit page and the QR sheet.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::Response;
+use qrcode::QrCode;
+use qrcode::render::svg;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::{CurrentUser, Role};
+use crate::error::AppError;
+use crate::http::{ApiPath, ApiQuery, page};
+use crate::i18n::Locale;
+use crate::org::UnitStatus;
+use crate::org::api::UnitView;
+use crate::org::map::{MapFilter, StatusMap};
+use crate::org::repo::{self, BatchRow, ProjectRow};
+use crate::pages::{Chrome, form_urlencoded_component};
+
+#[derive(Template)]
+#[template(path = "org/projects.html")]
+struct ProjectsPage {
+    c: Chrome,
+    projects: Vec<ProjectRow>,
+    can_create: bool,
+}
+
+/// My projects.
+pub async fn list(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    l: Locale,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    let projects = repo::list_projects(&mut app.db.read().await?, &user.project_ids()).await?;
+    let c = Chrome::new(l, &user, l.t("projects.title"), uri.to_string());
+    page(&ProjectsPage {
+        c,
+        projects,
+        can_create: user.is_any_admin(),
+    })
+}
+
+/// One filter chip of the map.
+pub struct Chip {
+    /// Label.
+    pub label: String,
+    /// Link with the filter applied.
+    pub href: String,
+    /// Units behind it.
+    pub count: usize,
+    /// CSS state class (`st-ready`), empty for building chips.
+    pub class: String,
+    /// Whether it is the active filter.
+    pub on: bool,
+}
+
+#[derive(Template)]
+#[template(path = "org/project.html")]
+struct OverviewPage {
+    c: Chrome,
+    project: ProjectRow,
+    map: StatusMap,
+    state_chips: Vec<Chip>,
+    building_chips: Vec<Chip>,
+    batches: Vec<BatchRow>,
+    is_admin: bool,
+}
+
+impl OverviewPage {
+    fn status_label(&self, s: &UnitStatus) -> &'static str {
+        s.label(self.c.l)
+    }
+
+    fn icon(&self, s: &UnitStatus) -> &'static str {
+        status_icon(*s)
+    }
+}
+
+/// Icon of a state, so a cell never relies on colour alone.
+pub fn status_icon(s: UnitStatus) -> &'static str {
+    match s {
+        UnitStatus::NotInspected => "○",
+        UnitStatus::Inspecting => "◐",
+        UnitStatus::DefectsOpen => "!",
+        UnitStatus::Ready => "✓",
+        UnitStatus::Delivered => "★",
+        UnitStatus::Refused => "✕",
+        UnitStatus::OnlyLooked => "◇",
+    }
+}
+
+fn map_href(id: Uuid, status: Option<UnitStatus>, building: Option<&str>) -> String {
+    let mut q = Vec::new();
+    if let Some(s) = status {
+        q.push(format!("status={}", s.as_str()));
+    }
+    if let Some(b) = building {
+        q.push(format!("building={}", form_urlencoded_component(b)));
+    }
+    let q = if q.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", q.join("&"))
+    };
+    format!("/projects/{id}{q}")
+}
+
+/// The project overview: figures, batches and the unit status map with filters.
+pub async fn overview(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    l: Locale,
+    uri: Uri,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(filter): ApiQuery<MapFilter>,
+) -> Result<Response, AppError> {
+    user.require_visible(id)?;
+    let mut conn = app.db.read().await?;
+    let project = repo::get_project(&mut conn, id).await?;
+    let cells = repo::status_map(&mut conn, id).await?;
+    let batches = repo::list_batches(&mut conn, &[id]).await?;
+    drop(conn);
+    let map = StatusMap::build(id, &cells, &filter);
+    let b = filter.building.as_deref();
+    let mut state_chips = vec![Chip {
+        label: l.t("map.all").into(),
+        href: map_href(id, None, b),
+        count: map.counts.iter().map(|c| c.count).sum(),
+        class: String::new(),
+        on: filter.status.is_none(),
+    }];
+    state_chips.extend(map.counts.iter().map(|sc| Chip {
+        label: format!("{} {}", status_icon(sc.status), sc.status.label(l)),
+        href: map_href(id, Some(sc.status), b),
+        count: sc.count,
+        class: format!("st-{}", sc.status.as_str()),
+        on: filter.status == Some(sc.status),
+    }));
+    let mut building_chips = vec![Chip {
+        label: l.t("map.all_buildings").into(),
+        href: map_href(id, filter.status, None),
+        count: map.total,
+        class: String::new(),
+        on: b.is_none(),
+    }];
+    building_chips.extend(map.buildings.iter().map(|mb| Chip {
+        label: l.fmt("map.building", &[("name", &mb.name)]),
+        href: map_href(id, filter.status, Some(&mb.name)),
+        count: mb.total,
+        class: String::new(),
+        on: b == Some(mb.name.as_str()),
+    }));
+    let c = Chrome::new(l, &user, project.name.clone(), uri.to_string())
+        .crumb(l.t("projects.title"), "/projects");
+    let is_admin = user.roles_on(id).any(|r| r == Role::Admin);
+    page(&OverviewPage {
+        c,
+        project,
+        map,
+        state_chips,
+        building_chips,
+        batches,
+        is_admin,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "org/unit.html")]
+struct UnitPage {
+    c: Chrome,
+    unit: UnitView,
+    location: String,
+    qr: String,
+}
+
+/// An SVG QR code of `url`.
+pub fn qr_svg(url: &str, px: u32) -> Result<String, AppError> {
+    let code = QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(code
+        .render::<svg::Color>()
+        .min_dimensions(px, px)
+        .quiet_zone(true)
+        .build())
+}
+
+/// The unit page: location, area, layout, buyers (phones masked), its QR code.
+pub async fn unit(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    l: Locale,
+    uri: Uri,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, AppError> {
+    let mut conn = app.db.read().await?;
+    let row = repo::get_unit(&mut conn, id).await?;
+    user.require_visible(row.project_id)?;
+    let buyers = repo::buyers_of(&mut conn, id).await?;
+    drop(conn);
+    let project_name = row.project_name.clone();
+    let building = row.building.clone();
+    let unit = UnitView::new(row, buyers);
+    let qr = qr_svg(&format!("{}/units/{}", app.config.public_url, unit.id), 160)?;
+    let c = Chrome::new(l, &user, unit.number.clone(), uri.to_string())
+        .crumb(project_name, format!("/projects/{}", unit.project_id))
+        .crumb(
+            l.fmt("map.building", &[("name", &building)]),
+            map_href(unit.project_id, None, Some(&building)),
+        );
+    let floor = unit.floor.to_string();
+    let location = l.fmt(
+        "unit.location_value",
+        &[
+            ("building", &unit.building),
+            ("entrance", &unit.entrance),
+            ("floor", &floor),
+            ("room", &unit.room),
+        ],
+    );
+    page(&UnitPage {
+        c,
+        unit,
+        location,
+        qr,
+    })
+}
+
+impl UnitPage {
+    fn status_label(&self) -> &'static str {
+        self.unit.status.label(self.c.l)
+    }
+}
+
+/// Which building's QR sheet to print.
+#[derive(Debug, serde::Deserialize)]
+pub struct QrQuery {
+    /// Building name.
+    pub building: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "org/qr.html")]
+struct QrPage {
+    c: Chrome,
+    project_id: Uuid,
+    buildings: Vec<String>,
+    building: String,
+    codes: Vec<(String, String)>,
+}
+
+/// Printable sheet of QR codes, one per unit of a building; each opens the unit page.
+pub async fn qr_sheet(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    l: Locale,
+    uri: Uri,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<QrQuery>,
+) -> Result<Response, AppError> {
+    user.require_visible(id)?;
+    let mut conn = app.db.read().await?;
+    let project = repo::get_project(&mut conn, id).await?;
+    let buildings: Vec<String> = repo::list_buildings(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    let cells = repo::status_map(&mut conn, id).await?;
+    drop(conn);
+    let building = q
+        .building
+        .or_else(|| buildings.first().cloned())
+        .unwrap_or_default();
+    let mut codes = Vec::new();
+    for cell in cells.iter().filter(|c| c.building == building) {
+        codes.push((
+            cell.number.clone(),
+            qr_svg(&format!("{}/units/{}", app.config.public_url, cell.id), 140)?,
+        ));
+    }
+    codes.sort_by(|a, b| a.0.cmp(&b.0));
+    let title = l.fmt("qr.title", &[("building", &building)]);
+    let c = Chrome::new(l, &user, title, uri.to_string())
+        .crumb(l.t("projects.title"), "/projects")
+        .crumb(project.name, format!("/projects/{id}"));
+    page(&QrPage {
+        c,
+        project_id: id,
+        buildings,
+        building,
+        codes,
+    })
+}
