@@ -248,3 +248,19 @@ pub async fn user_id(c: &mut impl DbConn, username: &str) -> Result<Option<Uuid>
     .fetch_optional(c)
     .await)?)
 }
+
+/// Sets when a session stops working (ends it early, e.g. on password change).
+pub async fn expire_session(
+    c: &mut impl DbConn,
+    token_hash: &str,
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    exec!(c, |c| sqlx::query(
+        "update sessions set expires_at = $2 where token_hash = $1"
+    )
+    .bind(token_hash)
+    .bind(at)
+    .execute(c)
+    .await)?;
+    Ok(())
+}

@@ -192,9 +192,13 @@ const BUILDING_AREAS: [(&str, &str); 4] = [
     ("elevator", "电梯"),
 ];
 
-/// Demo login printed at start.
+/// What the demo loader created.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The group's id.
+    pub group_id: Uuid,
+    /// The region company's id.
+    pub region_id: Uuid,
     /// The project's id.
     pub project_id: Uuid,
     /// Units created.
@@ -206,6 +210,11 @@ pub async fn load_if_empty(db: &Db) -> Result<Option<Loaded>, AppError> {
     if repo::count_projects(&mut db.read().await?).await? > 0 {
         return Ok(None);
     }
+    load(db, Size::DEMO).await.map(Some)
+}
+
+/// Loads a demo project of `size` with the demo accounts (tests use small sizes).
+pub async fn load(db: &Db, size: Size) -> Result<Loaded, AppError> {
     let hashes = hash_demo_passwords().await?;
     let now = clock::now();
     let mut tx = db.begin().await?;
@@ -220,7 +229,7 @@ pub async fn load_if_empty(db: &Db) -> Result<Option<Loaded>, AppError> {
         now,
     )
     .await?;
-    let rows = roster(Size::DEMO, 2026);
+    let rows = roster(size, 2026);
     let counts = repo::apply_roster(&mut tx, project, None, &rows, now).await?;
     let buildings = repo::list_buildings(&mut tx, project).await?;
     for (kind, name) in PROJECT_AREAS {
@@ -255,10 +264,12 @@ pub async fn load_if_empty(db: &Db) -> Result<Option<Loaded>, AppError> {
         grant(&mut tx, user, *role, scope, now).await?;
     }
     tx.commit().await?;
-    Ok(Some(Loaded {
+    Ok(Loaded {
+        group_id: group,
+        region_id: region,
         project_id: project,
         units: counts.created,
-    }))
+    })
 }
 
 async fn hash_demo_passwords() -> Result<Vec<String>, AppError> {

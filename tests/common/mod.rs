@@ -1,0 +1,243 @@
+//! Test harness: the real server on a random port, on a fresh database of the backend chosen by
+//! `HANDOVER_TEST_PG` (a PostgreSQL server URL; unset means SQLite in a temp dir).
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use handover::app::{AppState, serve};
+use handover::auth::Role;
+use handover::auth::repo::{MemberScope, grant, insert_user};
+use handover::config::Config;
+use handover::db::Db;
+use handover::org::demo::{self, Loaded, Size};
+use handover::org::repo;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use sqlx::Connection;
+use uuid::Uuid;
+
+/// A small project: 2 buildings × 1 entrance × 3 floors × 2 units = 12 units.
+pub const SMALL: Size = Size {
+    buildings: 2,
+    entrances: 1,
+    floors: 3,
+    units_per_floor: 2,
+};
+
+/// A running server with its database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The database the server uses.
+    pub db: Db,
+    /// The demo project of `SMALL` size and its ids.
+    pub demo: Loaded,
+    /// A second project (other region) with its own admin `other-admin` and inspector `other-inspector`.
+    pub other_project: Uuid,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh, migrated database of the backend under test.
+pub async fn fresh_db(dir: &std::path::Path) -> Db {
+    let db = match std::env::var("HANDOVER_TEST_PG") {
+        Ok(server) => {
+            let name = format!("t_{}", Uuid::new_v4().simple());
+            let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+                .await
+                .expect("connect to test PostgreSQL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+                .execute(&mut admin)
+                .await
+                .expect("create database");
+            Db::connect(&format!("{server}/{name}"))
+                .await
+                .expect("connect")
+        }
+        Err(_) => Db::connect(&format!("sqlite://{}", dir.join("test.db").display()))
+            .await
+            .expect("open sqlite"),
+    };
+    db.migrate().await.expect("migrate");
+    db
+}
+
+/// Starts the server on `127.0.0.1:0` with a small demo project and a second project.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = fresh_db(dir.path()).await;
+    let demo = demo::load(&db, SMALL).await.expect("demo");
+    let other_project = other_project(&db).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let state = AppState {
+        db: db.clone(),
+        config: Arc::new(Config::local(port)),
+    };
+    tokio::spawn(serve(listener, state, std::future::pending()));
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        db,
+        demo,
+        other_project,
+        _dir: dir,
+    }
+}
+
+async fn other_project(db: &Db) -> Uuid {
+    let now = handover::clock::now();
+    let mut tx = db.begin().await.unwrap();
+    let group = repo::insert_group(&mut tx, "另一集团", now).await.unwrap();
+    let region = repo::insert_region(&mut tx, group, "华南地区公司", now)
+        .await
+        .unwrap();
+    let project = repo::insert_project(&mut tx, region, "另一项目", "广州", "", now)
+        .await
+        .unwrap();
+    let rows = demo::roster(
+        Size {
+            buildings: 1,
+            entrances: 1,
+            floors: 2,
+            units_per_floor: 2,
+        },
+        7,
+    );
+    repo::apply_roster(&mut tx, project, None, &rows, now)
+        .await
+        .unwrap();
+    let hash = handover::auth::hash_password(demo::DEMO_PASSWORD).unwrap();
+    for (name, role) in [
+        ("other-admin", Role::Admin),
+        ("other-inspector", Role::Inspector),
+    ] {
+        let user = insert_user(&mut tx, name, name, &hash, now).await.unwrap();
+        grant(&mut tx, user, role, MemberScope::Project(project), now)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    project
+}
+
+/// A client without cookies.
+pub fn client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A client that keeps cookies (for pages).
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    /// Full URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A bearer token for a demo (or other) account.
+    pub async fn token(&self, username: &str) -> String {
+        let resp = client()
+            .post(self.url("/api/v1/auth/token"))
+            .json(&serde_json::json!({"username": username, "password": demo::DEMO_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "login {username}");
+        resp.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// GET with a bearer token.
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        client()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST JSON with a bearer token.
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        client()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A cookie client logged in on the login page as `username`.
+    pub async fn page_login(&self, username: &str) -> Client {
+        let c = browser();
+        let html = c
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&html, "_csrf");
+        let resp = c
+            .post(self.url("/login"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("username", username),
+                ("password", demo::DEMO_PASSWORD),
+                ("next", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "page login {username}"
+        );
+        c
+    }
+
+    /// Some unit id of a project.
+    pub async fn a_unit_of(&self, project: Uuid) -> Uuid {
+        let cells = repo::status_map(&mut self.db.read().await.unwrap(), project)
+            .await
+            .unwrap();
+        cells[0].id
+    }
+}
+
+/// The value of a hidden input `name` in an HTML page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name} in page"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Asserts an API error: status and stable code; returns the body.
+pub async fn assert_error(resp: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(resp.status(), status, "status for expected {code}");
+    let body: Value = resp.json().await.expect("json error body");
+    assert_eq!(body["code"], code, "body {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message in {body}"
+    );
+    body
+}
