@@ -114,9 +114,17 @@ pub enum ImportCommand {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let started = Instant::now();
+    if let Command::Openapi = cli.command {
+        print!("{}", crate::openapi::document());
+        return Ok(());
+    }
     let db = Db::connect(&cli.database_url).await?;
     db.migrate().await?;
-    match cli.command {
+    run_on(db, cli.command, started).await
+}
+
+async fn run_on(db: Db, command: Command, started: Instant) -> anyhow::Result<()> {
+    match command {
         Command::Serve(args) => run_serve(db, args, started).await,
         Command::Migrate => {
             println!("migrations applied ({:?})", db.backend());
@@ -172,10 +180,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     file,
                 },
         } => import_units(&db, &project, dry_run, &file).await,
-        Command::Openapi => {
-            print!("{}", crate::openapi::document());
-            Ok(())
-        }
+        Command::Openapi => Ok(()),
     }
 }
 

@@ -218,10 +218,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn every_code_has_a_message_in_both_languages() {
-        use crate::i18n::Locale;
-        let all = [
+    /// One error of every variant.
+    fn samples() -> Vec<AppError> {
+        vec![
             AppError::Unauthenticated,
             AppError::InvalidCredentials,
             AppError::InvalidToken,
@@ -241,16 +240,27 @@ mod tests {
             AppError::ImportUnsafeArchive,
             AppError::ImportEmpty,
             AppError::Internal(anyhow::anyhow!("x")),
-        ];
-        for e in all {
+        ]
+    }
+
+    #[test]
+    fn every_code_has_a_message_in_both_languages() {
+        use crate::i18n::Locale;
+        for e in samples() {
             for l in [Locale::ZhCn, Locale::En] {
                 assert!(!l.t(e.code()).is_empty(), "{} {}", l.tag(), e.code());
             }
         }
-        assert_ne!(
-            Locale::ZhCn.t("auth.forbidden"),
-            Locale::En.t("auth.forbidden")
-        );
+        assert_ne!(Locale::ZhCn.t("auth.forbidden"), Locale::En.t("auth.forbidden"));
+    }
+
+    #[test]
+    fn every_code_is_documented_for_tablet_developers() {
+        let doc = include_str!("../mobile-api/errors.md");
+        for e in samples() {
+            let code = format!("`{}`", e.code());
+            assert!(doc.contains(&code), "{code} missing from mobile-api/errors.md");
+        }
     }
 }
 
