@@ -3,7 +3,7 @@
 //! Timestamps are stored in UTC at microsecond precision (what PostgreSQL keeps), so a value
 //! reads back equal on both backends. China has kept UTC+8 without daylight saving since 1991.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 
 /// Now, in UTC, truncated to microseconds.
 pub fn now() -> DateTime<Utc> {
@@ -20,11 +20,6 @@ pub fn show(t: DateTime<Utc>) -> String {
     t.with_timezone(&shanghai())
         .format("%Y-%m-%d %H:%M")
         .to_string()
-}
-
-/// Today's date in Asia/Shanghai.
-pub fn today() -> NaiveDate {
-    Utc::now().with_timezone(&shanghai()).date_naive()
 }
 
 #[cfg(test)]

@@ -251,7 +251,10 @@ mod tests {
                 assert!(!l.t(e.code()).is_empty(), "{} {}", l.tag(), e.code());
             }
         }
-        assert_ne!(Locale::ZhCn.t("auth.forbidden"), Locale::En.t("auth.forbidden"));
+        assert_ne!(
+            Locale::ZhCn.t("auth.forbidden"),
+            Locale::En.t("auth.forbidden")
+        );
     }
 
     #[test]
@@ -259,7 +262,10 @@ mod tests {
         let doc = include_str!("../mobile-api/errors.md");
         for e in samples() {
             let code = format!("`{}`", e.code());
-            assert!(doc.contains(&code), "{code} missing from mobile-api/errors.md");
+            assert!(
+                doc.contains(&code),
+                "{code} missing from mobile-api/errors.md"
+            );
         }
     }
 }

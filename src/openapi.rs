@@ -44,6 +44,7 @@ impl Modify for BearerAuth {
         crate::auth::api::create_token, crate::auth::api::revoke_token, crate::auth::api::me,
         crate::org::api::list_projects, crate::org::api::create_project, crate::org::api::show_project,
         crate::org::api::status_map, crate::org::api::list_units, crate::org::api::show_unit,
+        crate::org::api::update_unit, crate::auth::api::update_me,
         crate::org::api::list_buildings, crate::org::api::create_building,
         crate::org::api::list_contractors, crate::org::api::create_contractor,
         crate::org::api::list_common_areas, crate::org::api::create_common_area,

@@ -183,3 +183,49 @@ async fn unknown_route_is_404_json() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn saved_language_preference_applies_when_the_request_names_none() {
+    let app = spawn_app().await;
+    let token = app.token("contractor").await;
+    let resp = client()
+        .patch(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .json(&json!({"locale": "klingon"}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, StatusCode::UNPROCESSABLE_ENTITY, "request.invalid").await;
+    let forbidden = format!("/api/v1/projects/{}/members", app.demo.project_id);
+    let zh = assert_error(
+        app.get(&forbidden, &token).await,
+        StatusCode::FORBIDDEN,
+        "auth.forbidden",
+    )
+    .await;
+    assert_eq!(zh["message"], "您没有执行此操作的权限");
+    let resp = client()
+        .patch(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .json(&json!({"locale": "en"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let en = assert_error(
+        app.get(&forbidden, &token).await,
+        StatusCode::FORBIDDEN,
+        "auth.forbidden",
+    )
+    .await;
+    assert_eq!(en["message"], "You are not allowed to do this");
+    // An explicit request language still wins over the preference.
+    let resp = client()
+        .get(app.url(&format!("{forbidden}?lang=zh-CN")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let zh = assert_error(resp, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    assert_eq!(zh["message"], "您没有执行此操作的权限");
+}

@@ -22,7 +22,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/auth/token",
             post(create_token).delete(revoke_token),
         )
-        .route("/api/v1/me", get(me))
+        .route("/api/v1/me", get(me).patch(update_me))
 }
 
 /// Credentials for a token.
@@ -133,4 +133,29 @@ pub async fn me(user: CurrentUser) -> Json<Me> {
         display_name: user.display_name,
         projects,
     })
+}
+
+/// The caller's preferences.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeUpdate {
+    /// Preferred language: `zh-CN` or `en` (used when a request names none).
+    pub locale: String,
+}
+
+/// Saves the caller's preferred language.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), request_body = MeUpdate,
+    responses((status = 200, body = Me), (status = 401, body = crate::openapi::ErrorBody),
+              (status = 422, body = crate::openapi::ErrorBody)))]
+pub async fn update_me(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<MeUpdate>,
+) -> Result<Json<Me>, AppError> {
+    let locale = crate::i18n::Locale::parse(&body.locale)
+        .ok_or_else(|| AppError::field("locale", "invalid"))?;
+    let mut tx = app.db.begin().await?;
+    repo::set_locale(&mut tx, user.id, locale.tag()).await?;
+    tx.commit().await?;
+    Ok(me(user).await)
 }

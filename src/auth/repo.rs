@@ -264,3 +264,15 @@ pub async fn expire_session(
     .await)?;
     Ok(())
 }
+
+/// Sets a user's preferred language.
+pub async fn set_locale(c: &mut impl DbConn, user: Uuid, locale: &str) -> Result<(), AppError> {
+    exec!(c, |c| sqlx::query(
+        "update users set locale = $2 where id = $1"
+    )
+    .bind(user)
+    .bind(locale)
+    .execute(c)
+    .await)?;
+    Ok(())
+}

@@ -237,6 +237,7 @@ pub fn validate(cells: &[Vec<String>]) -> Result<Vec<RosterRow>, AppError> {
     }
     let mut rows = Vec::new();
     let mut errors = Vec::new();
+    let mut first_row_of: HashMap<String, usize> = HashMap::new();
     for (i, cells) in cells.iter().enumerate().skip(1) {
         if cells.iter().all(|c| c.is_empty()) {
             continue;
@@ -247,12 +248,23 @@ pub fn validate(cells: &[Vec<String>]) -> Result<Vec<RosterRow>, AppError> {
                 .and_then(|&i| cells.get(i))
                 .map_or("", |s| s.as_str())
         };
+        // Duplicates are found on every row, even one with other problems.
+        if let Some(number) = unit_key(&get)
+            && let Some(other) = first_row_of.insert(number.clone(), i + 1)
+        {
+            first_row_of.insert(number, other);
+            errors.push(RowError {
+                row: i + 1,
+                column: Some(Col::Room.header().to_owned()),
+                code: "duplicate_unit",
+                detail: other.to_string(),
+            });
+        }
         match parse_row(i + 1, get) {
             Ok(row) => rows.push(row),
             Err(mut e) => errors.append(&mut e),
         }
     }
-    errors.extend(duplicates(&rows));
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.row);
         return Err(AppError::ImportRows(errors));
@@ -261,6 +273,25 @@ pub fn validate(cells: &[Vec<String>]) -> Result<Vec<RosterRow>, AppError> {
         return Err(AppError::ImportEmpty);
     }
     Ok(rows)
+}
+
+/// The names a row's unit number is made of: building, entrance, room (normalised).
+fn location<'a>(get: &impl Fn(Col) -> &'a str) -> (String, String, String) {
+    let building = strip_suffix(get(Col::Building), &["号楼", "栋", "号", "幢"]);
+    let entrance = strip_suffix(get(Col::Entrance), &["单元"]);
+    let room = get(Col::Room)
+        .rsplit('-')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    (building, entrance, room)
+}
+
+/// The unit number a row names, when its parts are present.
+fn unit_key<'a>(get: &impl Fn(Col) -> &'a str) -> Option<String> {
+    let (b, e, r) = location(get);
+    (!b.is_empty() && !e.is_empty() && !r.is_empty()).then(|| super::unit_number(&b, &e, &r))
 }
 
 fn parse_row<'a>(row: usize, get: impl Fn(Col) -> &'a str) -> Result<RosterRow, Vec<RowError>> {
@@ -273,10 +304,7 @@ fn parse_row<'a>(row: usize, get: impl Fn(Col) -> &'a str) -> Result<RosterRow, 
             detail,
         })
     };
-    let building = strip_suffix(get(Col::Building), &["号楼", "栋", "号", "幢"]);
-    let entrance = strip_suffix(get(Col::Entrance), &["单元"]);
-    let room_raw = get(Col::Room);
-    let room = room_raw.rsplit('-').next().unwrap_or("").trim().to_owned();
+    let (building, entrance, room) = location(&get);
     for (col, v) in [
         (Col::Building, &building),
         (Col::Entrance, &entrance),
@@ -388,26 +416,6 @@ pub fn is_valid_phone(p: &str) -> bool {
     let mobile = p.len() == 11 && p.starts_with('1') && p.as_bytes()[1] >= b'3';
     let landline = p.starts_with('0') && (10..=12).contains(&p.len());
     digits && (mobile || landline)
-}
-
-fn duplicates(rows: &[RosterRow]) -> Vec<RowError> {
-    let mut first: HashMap<String, usize> = HashMap::new();
-    let mut errors = Vec::new();
-    for r in rows {
-        let number = r.number();
-        match first.get(&number) {
-            Some(&other) => errors.push(RowError {
-                row: r.row,
-                column: Some(Col::Room.header().to_owned()),
-                code: "duplicate_unit",
-                detail: format!("{number} ({other})"),
-            }),
-            None => {
-                first.insert(number, r.row);
-            }
-        }
-    }
-    errors
 }
 
 /// The message of a row error in `locale`, e.g. `第 5 行 建筑面积：不是数字（abc）`.

@@ -983,3 +983,59 @@ pub async fn get_upload(
         .await)?
     .ok_or(AppError::NotFound)
 }
+
+/// The id of the project's layout `name`, created if new.
+pub async fn ensure_layout(
+    c: &mut impl DbConn,
+    project: Uuid,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AppError> {
+    let found: Option<Uuid> = run!(c, |c| sqlx::query_scalar(
+        "select id from layouts where project_id = $1 and name = $2"
+    )
+    .bind(project)
+    .bind(name)
+    .fetch_optional(c)
+    .await)?;
+    match found {
+        Some(id) => Ok(id),
+        None => insert_layout(c, project, name, now).await,
+    }
+}
+
+/// Sets a unit's area and layout (the roster fields an admin may correct by hand).
+pub async fn set_unit_details(
+    c: &mut impl DbConn,
+    unit: Uuid,
+    area_m2: Option<f64>,
+    layout: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    exec!(c, |c| sqlx::query(
+        "update units set area_m2 = $2, layout_id = $3, updated_at = $4 where id = $1"
+    )
+    .bind(unit)
+    .bind(area_m2)
+    .bind(layout)
+    .bind(now)
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+/// Number of units of a project whose number starts with `prefix`.
+pub async fn count_units(
+    c: &mut impl DbConn,
+    project: Uuid,
+    prefix: Option<&str>,
+) -> Result<i64, AppError> {
+    let pattern = format!("{}%", prefix.unwrap_or("").replace(['%', '_'], ""));
+    Ok(run!(c, |c| sqlx::query_scalar::<_, i64>(
+        "select count(*) from units where project_id = $1 and number like $2"
+    )
+    .bind(project)
+    .bind(&pattern)
+    .fetch_one(c)
+    .await)?)
+}

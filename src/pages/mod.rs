@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -157,11 +157,19 @@ struct Back {
     back: Option<String>,
 }
 
+/// Sets the `lang` cookie (and, when signed in, the user's saved preference), then goes back.
 async fn switch_language(
+    State(app): State<AppState>,
+    user: Result<CurrentUser, AppError>,
     Path(tag): Path<String>,
     ApiQuery(q): ApiQuery<Back>,
 ) -> Result<Response, AppError> {
     let l = Locale::parse(&tag).ok_or(AppError::NotFound)?;
+    if let Ok(user) = user {
+        let mut tx = app.db.begin().await?;
+        crate::auth::repo::set_locale(&mut tx, user.id, l.tag()).await?;
+        tx.commit().await?;
+    }
     // Only same-site paths: never an open redirect.
     let back = q
         .back

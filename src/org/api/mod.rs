@@ -22,7 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/projects/{id}", get(show_project))
         .route("/api/v1/projects/{id}/status-map", get(status_map))
         .route("/api/v1/projects/{id}/units", get(list_units))
-        .route("/api/v1/units/{id}", get(show_unit))
+        .route("/api/v1/units/{id}", get(show_unit).patch(update_unit))
         .route(
             "/api/v1/projects/{id}/buildings",
             get(list_buildings).post(create_building),

@@ -254,5 +254,63 @@ pub async fn show_unit(
     Ok(Json(UnitView::new(unit, buyers)))
 }
 
+/// Corrections to a unit's roster data (admins).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitUpdate {
+    /// Building area (建筑面积), m²; `null` clears it.
+    pub area_m2: Option<f64>,
+    /// Layout (户型) name; `null` or empty clears it.
+    pub layout: Option<String>,
+}
+
+/// Corrects a unit's area and layout (admins).
+#[utoipa::path(patch, path = "/api/v1/units/{id}", tag = "org", security(("bearer" = [])), request_body = UnitUpdate,
+    params(("id" = Uuid, Path)), responses((status = 200, body = UnitView), (status = 403, body = ErrorBody),
+    (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_unit(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<UnitUpdate>,
+) -> Result<Json<UnitView>, AppError> {
+    let bad_area = body.area_m2.is_some_and(|a| !(a > 0.0 && a < 100_000.0));
+    let layout = body
+        .layout
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    Check::default()
+        .when(bad_area, "area_m2", "out_of_range")
+        .when(
+            layout.is_some_and(|l| l.chars().count() > 64),
+            "layout",
+            "too_long",
+        )
+        .done()?;
+    let mut tx = app.db.begin().await?;
+    let unit = repo::get_unit(&mut tx, id).await?;
+    user.require(unit.project_id, ADMIN)?;
+    let now = clock::now();
+    let layout_id = match layout {
+        Some(name) => Some(repo::ensure_layout(&mut tx, unit.project_id, name, now).await?),
+        None => None,
+    };
+    repo::set_unit_details(&mut tx, id, body.area_m2, layout_id, now).await?;
+    repo::log_changes(
+        &mut tx,
+        unit.project_id,
+        "unit",
+        Some(user.id),
+        &[(id, "update")],
+        now,
+    )
+    .await?;
+    let unit = repo::get_unit(&mut tx, id).await?;
+    let buyers = repo::buyers_of(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Json(UnitView::new(unit, buyers)))
+}
+
 /// Roles that administer a project.
 pub const ADMIN: &[Role] = &[Role::Admin];

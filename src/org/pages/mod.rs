@@ -4,6 +4,7 @@
 mod admin;
 mod import;
 mod projects;
+mod units;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -17,7 +18,9 @@ pub fn routes() -> Router<AppState> {
         .route("/projects", get(projects::list))
         .route("/projects/{id}", get(projects::overview))
         .route("/projects/{id}/qr", get(projects::qr_sheet))
+        .route("/projects/{id}/units", get(units::list))
         .route("/units/{id}", get(projects::unit))
+        .route("/units/{id}/edit", post(units::edit))
         .route(
             "/projects/{id}/import",
             get(import::show)

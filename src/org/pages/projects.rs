@@ -174,6 +174,10 @@ struct UnitPage {
     unit: UnitView,
     location: String,
     qr: String,
+    /// Roster last changed, Asia/Shanghai.
+    updated_at: String,
+    is_admin: bool,
+    saved: bool,
 }
 
 /// An SVG QR code of `url`.
@@ -201,7 +205,10 @@ pub async fn unit(
     drop(conn);
     let project_name = row.project_name.clone();
     let building = row.building.clone();
+    let updated_at = crate::clock::show(row.updated_at);
     let unit = UnitView::new(row, buyers);
+    let is_admin = user.roles_on(unit.project_id).any(|r| r == Role::Admin);
+    let saved = uri.query().is_some_and(|q| q.contains("saved=1"));
     let qr = qr_svg(&format!("{}/units/{}", app.config.public_url, unit.id), 160)?;
     let c = Chrome::new(l, &user, unit.number.clone(), uri.to_string())
         .crumb(project_name, format!("/projects/{}", unit.project_id))
@@ -224,6 +231,9 @@ pub async fn unit(
         unit,
         location,
         qr,
+        updated_at,
+        is_admin,
+        saved,
     })
 }
 
