@@ -2,6 +2,7 @@
 //! batches, members, and applying a validated roster.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{FromRow, QueryBuilder};
@@ -654,9 +655,8 @@ async fn complete_catalog(
                 id
             }
         };
-        if !cat.entrances.contains_key(&(b, r.entrance.clone())) {
-            let id = insert_entrance(c, b, &r.entrance, now).await?;
-            cat.entrances.insert((b, r.entrance.clone()), id);
+        if let Entry::Vacant(slot) = cat.entrances.entry((b, r.entrance.clone())) {
+            slot.insert(insert_entrance(c, b, &r.entrance, now).await?);
         }
         if let Some(l) = &r.layout
             && !cat.layouts.contains_key(l)
