@@ -274,7 +274,8 @@ async fn import_units(
             eprintln!("{}: {}", e.code(), l.t(e.code()));
             if let crate::error::AppError::ImportRows(rows) = &e {
                 for r in rows {
-                    eprintln!("  {}", crate::org::import::row_message(r, l));
+                    let row = l.fmt("import.row_n", &[("row", &r.row.to_string())]);
+                    eprintln!("  {row} {}", crate::org::import::row_message(r, l));
                 }
             }
             if let crate::error::AppError::ImportMissingColumns(cols) = &e {

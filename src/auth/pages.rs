@@ -54,7 +54,7 @@ fn login_chrome(l: Locale) -> Chrome {
 
 /// Only same-site paths are followed after login (no open redirect).
 fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/login"))
+    next.filter(|n| crate::pages::is_local_path(n) && !n.starts_with("/login"))
         .unwrap_or_default()
 }
 

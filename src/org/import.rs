@@ -330,9 +330,7 @@ fn parse_row<'a>(row: usize, get: impl Fn(Col) -> &'a str) -> Result<RosterRow, 
             0
         }
     };
-    let area_text = get(Col::Area)
-        .trim_end_matches(['㎡', 'm', '²', '2'])
-        .trim();
+    let area_text = strip_unit(get(Col::Area), &["平方米", "平米", "㎡", "m²", "m2", "平"]);
     let area_m2 = match area_text.parse::<f64>() {
         Ok(a) if a.is_finite() && a > 0.0 && a < 100_000.0 => a,
         Ok(_) => {
@@ -376,6 +374,16 @@ fn strip_suffix(v: &str, suffixes: &[&str]) -> String {
         }
     }
     v.to_owned()
+}
+
+/// `v` without one trailing unit suffix (`89.5㎡` → `89.5`), trimmed.
+fn strip_unit<'a>(v: &'a str, units: &[&str]) -> &'a str {
+    let v = v.trim();
+    units
+        .iter()
+        .find_map(|u| v.strip_suffix(u))
+        .unwrap_or(v)
+        .trim()
 }
 
 fn split_list(v: &str) -> Vec<String> {
@@ -509,6 +517,24 @@ mod tests {
     fn binary_is_not_a_spreadsheet() {
         let err = read_cells("r.xlsx", b"\x00\x01\x02garbage").unwrap_err();
         assert_eq!(err.code(), "import.not_a_spreadsheet");
+    }
+
+    #[test]
+    fn area_units_are_stripped_once_and_digits_kept() {
+        for (text, want) in [
+            ("92", 92.0),
+            ("115.32", 115.32),
+            ("89.5㎡", 89.5),
+            ("122 m2", 122.0),
+            ("100平米", 100.0),
+        ] {
+            let rows = validate(&cells(&[
+                "楼栋,单元,楼层,房号,建筑面积",
+                &format!("1,1,1,101,{text}"),
+            ]))
+            .unwrap();
+            assert_eq!(rows[0].area_m2, want, "{text}");
+        }
     }
 
     #[test]

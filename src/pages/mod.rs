@@ -88,6 +88,15 @@ impl Chrome {
     }
 }
 
+/// Whether `p` is a path on this site, safe to redirect to: starts with one `/`, and has no
+/// backslash (browsers read `/\host` as `//host`) and no control characters.
+pub fn is_local_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.contains('\\')
+        && !p.chars().any(char::is_control)
+}
+
 /// Percent-encodes a string for a query component.
 pub fn form_urlencoded_component(s: &str) -> String {
     serde_urlencoded::to_string([("v", s)]).unwrap_or_default()[2..].to_owned()
@@ -173,7 +182,7 @@ async fn switch_language(
     // Only same-site paths: never an open redirect.
     let back = q
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .filter(|b| is_local_path(b))
         .unwrap_or_else(|| "/".into());
     let mut resp = Redirect::to(&back).into_response();
     let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", l.tag());
@@ -182,6 +191,24 @@ async fn switch_language(
         HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.into()))?,
     );
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert!(super::is_local_path("/projects/1?x=2"));
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "/\u{0}x",
+            "",
+        ] {
+            assert!(!super::is_local_path(bad), "{bad}");
+        }
+    }
 }
 
 async fn stylesheet() -> impl IntoResponse {

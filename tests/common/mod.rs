@@ -241,3 +241,17 @@ pub async fn assert_error(resp: Response, status: StatusCode, code: &str) -> Val
     );
     body
 }
+
+impl TestApp {
+    /// The `sqlite://` URL of the test database (for running the CLI on it), or `None` on
+    /// PostgreSQL.
+    pub fn sqlite_url(&self) -> Option<String> {
+        match self.db.backend() {
+            handover::db::Backend::Sqlite => Some(format!(
+                "sqlite://{}",
+                self._dir.path().join("test.db").display()
+            )),
+            handover::db::Backend::Postgres => None,
+        }
+    }
+}

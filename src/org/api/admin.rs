@@ -322,7 +322,7 @@ pub async fn create_common_area(
         .done()?;
     let mut tx = app.db.begin().await?;
     let building = match &body.building {
-        Some(name) => Some(building_id(&mut tx, id, name).await?),
+        Some(name) => Some(building_id(&mut tx, id, name, "building").await?),
         None => None,
     };
     let aid = repo::insert_common_area(
@@ -341,13 +341,19 @@ pub async fn create_common_area(
     }))
 }
 
-async fn building_id(tx: &mut crate::db::Tx, project: Uuid, name: &str) -> Result<Uuid, AppError> {
+/// The id of the project's building `name`; an unknown name is an invalid `field`.
+async fn building_id(
+    tx: &mut crate::db::Tx,
+    project: Uuid,
+    name: &str,
+    field: &str,
+) -> Result<Uuid, AppError> {
     let buildings = repo::list_buildings(tx, project).await?;
     buildings
         .into_iter()
         .find(|b| b.name == name)
         .map(|b| b.id)
-        .ok_or_else(|| AppError::field("building", "unknown"))
+        .ok_or_else(|| AppError::field(field, "unknown"))
 }
 
 /// Batches of a project.
@@ -395,7 +401,7 @@ pub async fn create_batch(
     let mut tx = app.db.begin().await?;
     let mut buildings = Vec::new();
     for name in &body.buildings {
-        buildings.push(building_id(&mut tx, id, name).await?);
+        buildings.push(building_id(&mut tx, id, name, "buildings").await?);
     }
     let bid = repo::insert_batch(
         &mut tx,

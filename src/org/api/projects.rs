@@ -258,10 +258,21 @@ pub async fn show_unit(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitUpdate {
-    /// Building area (建筑面积), m²; `null` clears it.
-    pub area_m2: Option<f64>,
-    /// Layout (户型) name; `null` or empty clears it.
-    pub layout: Option<String>,
+    /// Building area (建筑面积), m²; `null` clears it, absent keeps it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<f64>)]
+    pub area_m2: Option<Option<f64>>,
+    /// Layout (户型) name; `null` or empty clears it, absent keeps it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub layout: Option<Option<String>>,
+}
+
+/// Tells a present field (`Some`, even when `null`) from an absent one (`None`, by `default`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// Corrects a unit's area and layout (admins).
@@ -274,29 +285,30 @@ pub async fn update_unit(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<UnitUpdate>,
 ) -> Result<Json<UnitView>, AppError> {
-    let bad_area = body.area_m2.is_some_and(|a| !(a > 0.0 && a < 100_000.0));
-    let layout = body
-        .layout
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty());
+    let mut tx = app.db.begin().await?;
+    let unit = repo::get_unit(&mut tx, id).await?;
+    user.require(unit.project_id, ADMIN)?;
+    let area_m2 = body.area_m2.unwrap_or(unit.area_m2);
+    let layout = body.layout.unwrap_or(unit.layout);
+    let layout = layout.as_deref().map(str::trim).filter(|l| !l.is_empty());
     Check::default()
-        .when(bad_area, "area_m2", "out_of_range")
+        .when(
+            area_m2.is_some_and(|a| !(a > 0.0 && a < 100_000.0)),
+            "area_m2",
+            "out_of_range",
+        )
         .when(
             layout.is_some_and(|l| l.chars().count() > 64),
             "layout",
             "too_long",
         )
         .done()?;
-    let mut tx = app.db.begin().await?;
-    let unit = repo::get_unit(&mut tx, id).await?;
-    user.require(unit.project_id, ADMIN)?;
     let now = clock::now();
     let layout_id = match layout {
         Some(name) => Some(repo::ensure_layout(&mut tx, unit.project_id, name, now).await?),
         None => None,
     };
-    repo::set_unit_details(&mut tx, id, body.area_m2, layout_id, now).await?;
+    repo::set_unit_details(&mut tx, id, area_m2, layout_id, now).await?;
     repo::log_changes(
         &mut tx,
         unit.project_id,

@@ -124,8 +124,8 @@ pub async fn edit(
         )
     };
     let body = UnitUpdate {
-        area_m2,
-        layout: Some(form.layout),
+        area_m2: Some(area_m2),
+        layout: Some(Some(form.layout)),
     };
     drop(api::update_unit(State(app), user, ApiPath(id), ApiJson(body)).await?);
     Ok(see_other(&format!("/units/{id}?saved=1")))
