@@ -193,6 +193,16 @@ async fn switch_language(
     Ok(resp)
 }
 
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../templates/static/app.css"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -209,14 +219,4 @@ mod tests {
             assert!(!super::is_local_path(bad), "{bad}");
         }
     }
-}
-
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../templates/static/app.css"),
-    )
 }
