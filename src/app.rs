@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, ErrorTag};
 use crate::i18n::{self, Locale, UserLocale};
+use crate::org::map::MapCache;
 
 /// Body limit of JSON and form requests (bytes).
 pub const FORM_BODY_LIMIT: usize = 256 * 1024;
@@ -27,6 +28,19 @@ pub struct AppState {
     pub db: Db,
     /// Settings read at start.
     pub config: Arc<Config>,
+    /// Status map cells per project (see [`MapCache`]).
+    pub maps: Arc<MapCache>,
+}
+
+impl AppState {
+    /// State over `db` with `config` and empty caches.
+    pub fn new(db: Db, config: Config) -> Self {
+        AppState {
+            db,
+            config: Arc::new(config),
+            maps: Arc::default(),
+        }
+    }
 }
 
 /// Every route of the service.

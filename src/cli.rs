@@ -1,7 +1,6 @@
 //! The command line: `serve`, `migrate`, `user add`, `import units`, `openapi`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
@@ -141,7 +140,7 @@ async fn run_on(db: Db, command: Command, started: Instant) -> anyhow::Result<()
                 },
         } => {
             let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
-            let state = state(db, Config::local(8080));
+            let state = AppState::new(db, Config::local(8080));
             let project = find_project(&state.db, &project).await?;
             let uid = match user_id(&mut state.db.read().await?, &username).await? {
                 Some(id) => id,
@@ -184,13 +183,6 @@ async fn run_on(db: Db, command: Command, started: Instant) -> anyhow::Result<()
     }
 }
 
-fn state(db: Db, config: Config) -> AppState {
-    AppState {
-        db,
-        config: Arc::new(config),
-    }
-}
-
 async fn run_serve(db: Db, args: ServeArgs, started: Instant) -> anyhow::Result<()> {
     if args.demo
         && let Some(loaded) = demo::load_if_empty(&db).await?
@@ -217,7 +209,7 @@ async fn run_serve(db: Db, args: ServeArgs, started: Instant) -> anyhow::Result<
         "Handover 已启动 / listening on http://localhost:{port}  (ready in {} ms)",
         started.elapsed().as_millis()
     );
-    serve(listener, state(db, config), shutdown_signal()).await?;
+    serve(listener, AppState::new(db, config), shutdown_signal()).await?;
     Ok(())
 }
 

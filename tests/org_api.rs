@@ -127,17 +127,13 @@ async fn building_names(app: &TestApp, project: Uuid) -> Vec<String> {
         .collect()
 }
 
-/// Sets a unit's state directly in the database (no API changes states yet).
+/// Sets a unit's state through the repository (no API changes states yet).
 async fn set_status(app: &TestApp, unit: Uuid, status: &str) {
+    let status = handover::org::UnitStatus::parse(status).unwrap();
     let mut tx = app.db.begin().await.unwrap();
-    handover::exec!(&mut tx, |c| sqlx::query(
-        "update units set status = $1 where id = $2"
-    )
-    .bind(status)
-    .bind(unit)
-    .execute(c)
-    .await)
-    .unwrap();
+    handover::org::repo::set_unit_status(&mut tx, unit, status)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }
 

@@ -107,3 +107,66 @@ async fn unit_edit_page_needs_csrf_and_saves() {
     assert!(html.contains("77.70 m²"), "area shown");
     assert!(html.contains("已保存"));
 }
+
+#[tokio::test]
+async fn status_map_and_overview_follow_changes_despite_caching() {
+    let app = spawn_app().await;
+    let admin = app.token("admin").await;
+    let map_path = format!("/api/v1/projects/{}/status-map", app.demo.project_id);
+    let before: Value = app.get(&map_path, &admin).await.json().await.unwrap();
+    assert_eq!(before["total"], 12);
+    let page = app.page_login("admin").await;
+    let overview = app.url(&format!("/projects/{}", app.demo.project_id));
+    let html = page
+        .get(&overview)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("二期加推"));
+
+    // A new building's units and a new batch must show at once on both.
+    let csv = "楼栋,单元,楼层,房号,建筑面积\n9,1,1,101,90\n9,1,1,102,91\n";
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("r.csv"),
+    );
+    let resp = client()
+        .post(app.url(&format!(
+            "/api/v1/projects/{}/imports/units",
+            app.demo.project_id
+        )))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let batch = json!({"name": "二期加推", "period": {"start": "2027-01-10", "end": "2027-01-12"}, "buildings": ["9"]});
+    let resp = app
+        .post(
+            &format!("/api/v1/projects/{}/batches", app.demo.project_id),
+            &admin,
+            &batch,
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    let after: Value = app.get(&map_path, &admin).await.json().await.unwrap();
+    assert_eq!(after["total"], 14);
+    let html = page
+        .get(&overview)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("二期加推"), "new batch on the overview");
+    assert!(
+        html.contains("data-number=\"9-1-102\""),
+        "new unit on the map"
+    );
+}

@@ -21,6 +21,8 @@ create table projects (
     name text not null,
     city text not null default '',
     address text not null default '',
+    -- Bumped by every write that changes what the unit status map shows (cache key).
+    map_version bigint not null default 0,
     created_at timestamptz not null,
     unique (region_id, name)
 );

@@ -1,7 +1,9 @@
 //! The unit status map (房态图): buildings → entrances → floors × units, with a count per state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -157,6 +159,74 @@ impl StatusMap {
             }
         }
         out
+    }
+}
+
+/// One project's map as of one `map_version`: its cells and what was rendered from them.
+#[derive(Debug, Default)]
+struct Entry {
+    version: i64,
+    cells: Option<Arc<Vec<MapCell>>>,
+    rendered: HashMap<String, Bytes>,
+}
+
+/// Most rendered variants (filters × languages × formats) kept per project.
+const MAX_RENDERED: usize = 64;
+
+/// The cells of each project's map as of a `map_version`, and the JSON and HTML rendered from
+/// them per filter and language, so a busy status map does not re-read and re-render 1,000–3,000
+/// units per request. Every app server keeps its own; the version read per request (one tiny
+/// query) keeps them all coherent with the database.
+#[derive(Debug, Default)]
+pub struct MapCache(Mutex<HashMap<Uuid, Entry>>);
+
+impl MapCache {
+    fn with<T>(&self, project: Uuid, version: i64, f: impl FnOnce(&mut Entry) -> T) -> T {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = map.entry(project).or_default();
+        if entry.version != version {
+            *entry = Entry {
+                version,
+                ..Entry::default()
+            };
+        }
+        f(entry)
+    }
+
+    /// The cached cells of `project` if they are of `version`.
+    pub fn cells(&self, project: Uuid, version: i64) -> Option<Arc<Vec<MapCell>>> {
+        self.with(project, version, |e| e.cells.clone())
+    }
+
+    /// Remembers the cells of `project` at `version`.
+    pub fn put_cells(&self, project: Uuid, version: i64, cells: Arc<Vec<MapCell>>) {
+        self.with(project, version, |e| e.cells = Some(cells));
+    }
+
+    /// A rendering (`key` names format, filter and language) of `project` at `version`.
+    pub fn rendered(&self, project: Uuid, version: i64, key: &str) -> Option<Bytes> {
+        self.with(project, version, |e| e.rendered.get(key).cloned())
+    }
+
+    /// Remembers a rendering of `project` at `version`.
+    pub fn put_rendered(&self, project: Uuid, version: i64, key: String, text: Bytes) {
+        self.with(project, version, |e| {
+            if e.rendered.len() >= MAX_RENDERED {
+                e.rendered.clear();
+            }
+            e.rendered.insert(key, text);
+        });
+    }
+}
+
+impl MapFilter {
+    /// A cache key for renderings of this filter in `format` (`json`, `html-zh-CN`, ...).
+    pub fn cache_key(&self, format: &str) -> String {
+        let status = self.status.map_or("", |s| s.as_str());
+        format!(
+            "{format}|{status}|{}",
+            self.building.as_deref().unwrap_or("")
+        )
     }
 }
 

@@ -296,6 +296,60 @@ pub async fn get_project(c: &mut impl DbConn, id: Uuid) -> Result<ProjectRow, Ap
     })
 }
 
+/// The project's map version (see `projects.map_version`).
+pub async fn map_version(c: &mut impl DbConn, project: Uuid) -> Result<i64, AppError> {
+    run!(c, |c| sqlx::query_scalar::<_, i64>(
+        "select map_version from projects where id = $1"
+    )
+    .bind(project)
+    .fetch_optional(c)
+    .await)?
+    .ok_or(AppError::NotFound)
+}
+
+/// Marks the project's status map as changed; call in every transaction that changes units.
+pub async fn bump_map_version(c: &mut impl DbConn, project: Uuid) -> Result<(), AppError> {
+    exec!(c, |c| sqlx::query(
+        "update projects set map_version = map_version + 1 where id = $1"
+    )
+    .bind(project)
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+/// The status map cells of a project at `version`, from `cache` when still current.
+pub async fn status_map_cached(
+    c: &mut impl DbConn,
+    cache: &super::map::MapCache,
+    project: Uuid,
+    version: i64,
+) -> Result<std::sync::Arc<Vec<MapCell>>, AppError> {
+    if let Some(cells) = cache.cells(project, version) {
+        return Ok(cells);
+    }
+    let cells = std::sync::Arc::new(status_map(c, project).await?);
+    cache.put_cells(project, version, cells.clone());
+    Ok(cells)
+}
+
+/// Sets a unit's state on the status map (and marks the map changed).
+pub async fn set_unit_status(
+    c: &mut impl DbConn,
+    unit: Uuid,
+    status: super::UnitStatus,
+) -> Result<(), AppError> {
+    let project: Uuid = run!(c, |c| sqlx::query_scalar(
+        "update units set status = $1 where id = $2 returning project_id"
+    )
+    .bind(status.as_str())
+    .bind(unit)
+    .fetch_optional(c)
+    .await)?
+    .ok_or(AppError::NotFound)?;
+    bump_map_version(c, project).await
+}
+
 /// Every unit of a project, ordered for the status map.
 pub async fn status_map(c: &mut impl DbConn, project: Uuid) -> Result<Vec<MapCell>, AppError> {
     const SQL: &str = "select u.id, b.name as building, e.name as entrance, u.floor, u.room, u.number, u.status
@@ -568,6 +622,7 @@ pub async fn insert_batch(
         }
         q.build().execute(c).await
     })?;
+    bump_map_version(c, project).await?; // the overview shows batches
     Ok(id)
 }
 
@@ -737,6 +792,9 @@ pub async fn apply_roster(
                 counts.updated += 1;
             }
         }
+    }
+    if !changed.is_empty() {
+        bump_map_version(c, project).await?;
     }
     insert_units(c, project, &new_units, now).await?;
     replace_buyers(c, &buyer_writes, now).await?;

@@ -2,8 +2,6 @@
 //! `HANDOVER_TEST_PG` (a PostgreSQL server URL; unset means SQLite in a temp dir).
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use handover::app::{AppState, serve};
 use handover::auth::Role;
 use handover::auth::repo::{MemberScope, grant, insert_user};
@@ -71,10 +69,7 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let state = AppState {
-        db: db.clone(),
-        config: Arc::new(Config::local(port)),
-    };
+    let state = AppState::new(db.clone(), Config::local(port));
     tokio::spawn(serve(listener, state, std::future::pending()));
     TestApp {
         base: format!("http://127.0.0.1:{port}"),

@@ -1,7 +1,10 @@
 //! Projects, the status map and units.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -201,10 +204,23 @@ pub async fn status_map(
     user: CurrentUser,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(filter): ApiQuery<MapFilter>,
-) -> Result<Json<StatusMap>, AppError> {
+) -> Result<Response, AppError> {
     user.require_visible(id)?;
-    let cells = repo::status_map(&mut app.db.read().await?, id).await?;
-    Ok(Json(StatusMap::build(id, &cells, &filter)))
+    let mut conn = app.db.read().await?;
+    let version = repo::map_version(&mut conn, id).await?;
+    let key = filter.cache_key("json");
+    let body = match app.maps.rendered(id, version, &key) {
+        Some(body) => body,
+        None => {
+            let cells = repo::status_map_cached(&mut conn, &app.maps, id, version).await?;
+            let map = StatusMap::build(id, &cells, &filter);
+            let body =
+                Bytes::from(serde_json::to_vec(&map).map_err(|e| AppError::Internal(e.into()))?);
+            app.maps.put_rendered(id, version, key, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// Units of a project, paged, searchable by number prefix.
@@ -309,6 +325,7 @@ pub async fn update_unit(
         None => None,
     };
     repo::set_unit_details(&mut tx, id, area_m2, layout_id, now).await?;
+    repo::bump_map_version(&mut tx, unit.project_id).await?;
     repo::log_changes(
         &mut tx,
         unit.project_id,

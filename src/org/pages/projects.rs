@@ -1,9 +1,11 @@
 //! My projects, the project overview with the status map, the unit page and the QR sheet.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::Uri;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use qrcode::QrCode;
 use qrcode::render::svg;
 use uuid::Uuid;
@@ -61,17 +63,35 @@ pub struct Chip {
 #[template(path = "org/project.html")]
 struct OverviewPage {
     c: Chrome,
-    project: ProjectRow,
-    map: StatusMap,
+}
+
+/// Where the cached body goes in the rendered frame of the overview page.
+const BODY_SLOT: &str = "<!--handover:body-->";
+
+/// The body of the overview: figures, batches, the filter chips and the map.
+#[derive(Template)]
+#[template(path = "org/project_body.html")]
+struct OverviewBody<'a> {
+    l: Locale,
+    project: &'a ProjectRow,
+    map: &'a StatusMap,
     state_chips: Vec<Chip>,
     building_chips: Vec<Chip>,
     batches: Vec<BatchRow>,
     is_admin: bool,
 }
 
-impl OverviewPage {
+impl OverviewBody<'_> {
+    fn t(&self, key: &str) -> &'static str {
+        self.l.t(key)
+    }
+
+    fn n(&self, n: &i64) -> String {
+        self.l.count(*n)
+    }
+
     fn status_label(&self, s: &UnitStatus) -> &'static str {
-        s.label(self.c.l)
+        s.label(self.l)
     }
 
     fn icon(&self, s: &UnitStatus) -> &'static str {
@@ -108,6 +128,40 @@ fn map_href(id: Uuid, status: Option<UnitStatus>, building: Option<&str>) -> Str
     format!("/projects/{id}{q}")
 }
 
+/// The filter chips of the map: one per state, one per building, each with its count.
+fn chips(l: Locale, id: Uuid, map: &StatusMap, filter: &MapFilter) -> (Vec<Chip>, Vec<Chip>) {
+    let b = filter.building.as_deref();
+    let mut states = vec![Chip {
+        label: l.t("map.all").into(),
+        href: map_href(id, None, b),
+        count: map.counts.iter().map(|c| c.count).sum(),
+        class: String::new(),
+        on: filter.status.is_none(),
+    }];
+    states.extend(map.counts.iter().map(|sc| Chip {
+        label: format!("{} {}", status_icon(sc.status), sc.status.label(l)),
+        href: map_href(id, Some(sc.status), b),
+        count: sc.count,
+        class: format!("st-{}", sc.status.as_str()),
+        on: filter.status == Some(sc.status),
+    }));
+    let mut buildings = vec![Chip {
+        label: l.t("map.all_buildings").into(),
+        href: map_href(id, filter.status, None),
+        count: map.total,
+        class: String::new(),
+        on: b.is_none(),
+    }];
+    buildings.extend(map.buildings.iter().map(|mb| Chip {
+        label: l.fmt("map.building", &[("name", &mb.name)]),
+        href: map_href(id, filter.status, Some(&mb.name)),
+        count: mb.total,
+        class: String::new(),
+        on: b == Some(mb.name.as_str()),
+    }));
+    (states, buildings)
+}
+
 /// The project overview: figures, batches and the unit status map with filters.
 pub async fn overview(
     State(app): State<AppState>,
@@ -118,53 +172,48 @@ pub async fn overview(
     ApiQuery(filter): ApiQuery<MapFilter>,
 ) -> Result<Response, AppError> {
     user.require_visible(id)?;
+    let is_admin = user.roles_on(id).any(|r| r == Role::Admin);
     let mut conn = app.db.read().await?;
     let project = repo::get_project(&mut conn, id).await?;
-    let cells = repo::status_map(&mut conn, id).await?;
-    let batches = repo::list_batches(&mut conn, &[id]).await?;
+    let version = repo::map_version(&mut conn, id).await?;
+    let key = filter.cache_key(&format!("page-{}-{is_admin}", l.tag()));
+    let body = match app.maps.rendered(id, version, &key) {
+        Some(body) => body,
+        None => {
+            let cells = repo::status_map_cached(&mut conn, &app.maps, id, version).await?;
+            let batches = repo::list_batches(&mut conn, &[id]).await?;
+            let map = StatusMap::build(id, &cells, &filter);
+            let (state_chips, building_chips) = chips(l, id, &map, &filter);
+            let body = OverviewBody {
+                l,
+                project: &project,
+                map: &map,
+                state_chips,
+                building_chips,
+                batches,
+                is_admin,
+            };
+            let body = Bytes::from(
+                body.render()
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?,
+            );
+            app.maps.put_rendered(id, version, key, body.clone());
+            body
+        }
+    };
     drop(conn);
-    let map = StatusMap::build(id, &cells, &filter);
-    let b = filter.building.as_deref();
-    let mut state_chips = vec![Chip {
-        label: l.t("map.all").into(),
-        href: map_href(id, None, b),
-        count: map.counts.iter().map(|c| c.count).sum(),
-        class: String::new(),
-        on: filter.status.is_none(),
-    }];
-    state_chips.extend(map.counts.iter().map(|sc| Chip {
-        label: format!("{} {}", status_icon(sc.status), sc.status.label(l)),
-        href: map_href(id, Some(sc.status), b),
-        count: sc.count,
-        class: format!("st-{}", sc.status.as_str()),
-        on: filter.status == Some(sc.status),
-    }));
-    let mut building_chips = vec![Chip {
-        label: l.t("map.all_buildings").into(),
-        href: map_href(id, filter.status, None),
-        count: map.total,
-        class: String::new(),
-        on: b.is_none(),
-    }];
-    building_chips.extend(map.buildings.iter().map(|mb| Chip {
-        label: l.fmt("map.building", &[("name", &mb.name)]),
-        href: map_href(id, filter.status, Some(&mb.name)),
-        count: mb.total,
-        class: String::new(),
-        on: b == Some(mb.name.as_str()),
-    }));
-    let c = Chrome::new(l, &user, project.name.clone(), uri.to_string())
+    let c = Chrome::new(l, &user, project.name, uri.to_string())
         .crumb(l.t("projects.title"), "/projects");
-    let is_admin = user.roles_on(id).any(|r| r == Role::Admin);
-    page(&OverviewPage {
-        c,
-        project,
-        map,
-        state_chips,
-        building_chips,
-        batches,
-        is_admin,
-    })
+    // The body is spliced in rather than passed through the template: it is large and cached.
+    let frame = OverviewPage { c }
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    let (before, after) = frame.split_once(BODY_SLOT).unwrap_or((&frame, ""));
+    let mut html = Vec::with_capacity(frame.len() + body.len());
+    html.extend_from_slice(before.as_bytes());
+    html.extend_from_slice(&body);
+    html.extend_from_slice(after.as_bytes());
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
 #[derive(Template)]
@@ -277,7 +326,8 @@ pub async fn qr_sheet(
         .into_iter()
         .map(|b| b.name)
         .collect();
-    let cells = repo::status_map(&mut conn, id).await?;
+    let version = repo::map_version(&mut conn, id).await?;
+    let cells = repo::status_map_cached(&mut conn, &app.maps, id, version).await?;
     drop(conn);
     let building = q
         .building
