@@ -1,0 +1,118 @@
+# Shared helpers of the bench/ scripts (sourced, not run). Each script runs from anywhere; it
+# works in the repository root, installs what is missing (.ci/deps), builds the release binary,
+# and cleans up every server, database and temp file it made, also when interrupted.
+
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET_DIR/release/handover
+PASSWORD=handover-demo
+
+WORK=$(mktemp -d /tmp/handover-bench.XXXXXX)
+SERVER_PID=""
+PG_DIR=""
+PG_URL=""
+
+cleanup() {
+  stop_server
+  pg_stop
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Installs the tools (wrk, PostgreSQL, ...) if missing and builds the release binary.
+prepare() {
+  .ci/deps
+  command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
+  echo "building the release binary (cargo build --release) ..." >&2
+  cargo build --release --quiet
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+now_ns() { date +%s%N; }
+
+# start_server DATABASE_URL [PORT] — `handover serve --demo` on PORT (default: a free one); sets
+# SERVER_PID and BASE and returns once /healthz answers 200 (the log is $WORK/server.log).
+start_server() {
+  local url=$1 port=${2:-}
+  [ -n "$port" ] || port=$(free_port)
+  BASE="http://127.0.0.1:$port"
+  "$BIN" --database-url "$url" serve --demo --bind 127.0.0.1 --port "$port" \
+    >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_healthy 300
+}
+
+# wait_healthy SECONDS — polls $BASE/healthz every 10 ms until it answers 200.
+wait_healthy() {
+  local deadline=$(( $(date +%s) + $1 ))
+  until curl -fs -o /dev/null --max-time 1 "$BASE/healthz"; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "the server exited; its log:" >&2; cat "$WORK/server.log" >&2; exit 1
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "the server did not answer /healthz in time" >&2; exit 1
+    fi
+    sleep 0.01
+  done
+}
+
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+
+# A private throwaway PostgreSQL (.ci/pg); sets PG_URL (the server URL, no database).
+pg_start() {
+  PG_URL=$(.ci/pg start 2>"$WORK/pgdir")
+  PG_DIR=$(cat "$WORK/pgdir")
+}
+
+pg_stop() {
+  if [ -n "$PG_DIR" ]; then
+    .ci/pg stop "$PG_DIR"
+    PG_DIR=""
+  fi
+}
+
+# json_get FIELD_EXPR — reads JSON on stdin and prints a Python expression over it (`j`).
+json_get() {
+  python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"
+}
+
+# token USERNAME — a bearer token from POST /api/v1/auth/token.
+token() {
+  curl -fsS -X POST "$BASE/api/v1/auth/token" -H 'content-type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$PASSWORD\"}" | json_get 'j["token"]'
+}
+
+# project_id TOKEN — the id of the first (demo) project the account sees.
+project_id() {
+  curl -fsS "$BASE/api/v1/projects" -H "Authorization: Bearer $1" | json_get 'j[0]["id"]'
+}
+
+# session_cookie USERNAME — logs in through the login page (GET /login for the _csrf field and
+# the hcsrf cookie, POST the form) and prints the value of the hsid session cookie.
+session_cookie() {
+  local jar=$WORK/cookies.$1 csrf
+  rm -f "$jar"
+  csrf=$(curl -fsS -c "$jar" "$BASE/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
+  [ -n "$csrf" ] || { echo "no _csrf on /login" >&2; exit 1; }
+  curl -sS -o /dev/null -b "$jar" -c "$jar" -X POST "$BASE/login" \
+    --data-urlencode "_csrf=$csrf" --data-urlencode "username=$1" \
+    --data-urlencode "password=$PASSWORD" --data-urlencode "next="
+  awk '$6 == "hsid" { print $7 }' "$jar"
+}
+
+# median of numbers on stdin
+median() {
+  sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
