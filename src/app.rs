@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::net::TcpListener;
 
+use crate::auth::{GrantCache, SessionCache};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, ErrorTag};
@@ -30,6 +31,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Status map cells per project (see [`MapCache`]).
     pub maps: Arc<MapCache>,
+    /// Expanded grants per user (see [`GrantCache`]).
+    pub grants: Arc<GrantCache>,
+    /// Recently checked sessions (see [`SessionCache`]).
+    pub sessions: Arc<SessionCache>,
 }
 
 impl AppState {
@@ -39,6 +44,8 @@ impl AppState {
             db,
             config: Arc::new(config),
             maps: Arc::default(),
+            grants: Arc::default(),
+            sessions: Arc::default(),
         }
     }
 }

@@ -34,10 +34,10 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // The driver runs in its own process group, which Chromium inherits: end the whole group
-        // (by its id) so that no browser outlives a failed test.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
+        // End the browsers this driver started, found by their unique profile directory, so
+        // that none outlives a failed test; a group kill is avoided, it reached other processes.
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", &self.profile.path().display().to_string()])
             .stderr(Stdio::null())
             .status();
         let _ = self.child.kill();

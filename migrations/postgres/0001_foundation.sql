@@ -126,6 +126,8 @@ create table users (
     password_hash text not null,
     locale text,
     active boolean not null default true,
+    -- Bumped by every change to what the user may see (cache key of their grants).
+    grants_version bigint not null default 0,
     created_at timestamptz not null
 );
 

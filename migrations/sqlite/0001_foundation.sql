@@ -126,6 +126,8 @@ create table users (
     password_hash text not null,
     locale text,
     active integer not null default 1 check (active in (0, 1)),
+    -- Bumped by every change to what the user may see (cache key of their grants).
+    grants_version integer not null default 0,
     created_at text not null
 );
 

@@ -112,6 +112,7 @@ pub async fn revoke_token(
     let mut tx = app.db.begin().await?;
     repo::delete_session(&mut tx, &secret_hash(token)).await?;
     tx.commit().await?;
+    app.sessions.remove(&secret_hash(token));
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -157,5 +158,6 @@ pub async fn update_me(
     let mut tx = app.db.begin().await?;
     repo::set_locale(&mut tx, user.id, locale.tag()).await?;
     tx.commit().await?;
+    app.sessions.clear();
     Ok(me(user).await)
 }

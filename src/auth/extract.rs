@@ -57,11 +57,20 @@ impl FromRequestParts<AppState> for CurrentUser {
                 "web",
             )
         };
-        let mut conn = app.db.read().await?;
-        let session = repo::find_session(&mut conn, &secret_hash(secret))
-            .await?
-            .filter(|s| s.kind == kind);
-        let Some(session) = session else {
+        let hash = secret_hash(secret);
+        let session = match app.sessions.get(&hash) {
+            Some(s) => Some(s),
+            None => {
+                let found = repo::find_session(&mut app.db.read().await?, &hash)
+                    .await?
+                    .map(std::sync::Arc::new);
+                if let Some(s) = &found {
+                    app.sessions.put(hash, s.clone());
+                }
+                found
+            }
+        };
+        let Some(session) = session.filter(|s| s.kind == kind) else {
             return Err(if kind == "api" {
                 AppError::InvalidToken
             } else {
@@ -75,17 +84,26 @@ impl FromRequestParts<AppState> for CurrentUser {
                 AppError::Unauthenticated
             });
         }
-        let grants = repo::grants(&mut conn, session.user_id).await?;
+        let grants = match app.grants.get(session.user_id, session.grants_version) {
+            Some(grants) => grants,
+            None => {
+                let grants = repo::grants(&mut app.db.read().await?, session.user_id).await?;
+                let grants = std::sync::Arc::new(grants);
+                app.grants
+                    .put(session.user_id, session.grants_version, grants.clone());
+                grants
+            }
+        };
         let locale = session.locale.as_deref().and_then(Locale::parse);
         if let (Some(slot), Some(l)) = (parts.extensions.get::<UserLocale>(), locale) {
             let _ = slot.0.set(l);
         }
         let user = CurrentUser {
             id: session.user_id,
-            username: session.username,
-            display_name: session.display_name,
+            username: session.username.clone(),
+            display_name: session.display_name.clone(),
             locale,
-            csrf_token: session.csrf_token,
+            csrf_token: session.csrf_token.clone(),
             grants,
         };
         parts.extensions.insert(user.clone());

@@ -10,6 +10,10 @@ pub mod login;
 pub mod pages;
 pub mod repo;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
@@ -87,7 +91,7 @@ pub struct CurrentUser {
     /// CSRF token of the page session (empty for API tokens).
     pub csrf_token: String,
     /// `(project, role)` pairs the user holds, directly or through a region/group membership.
-    pub grants: Vec<(Uuid, Role)>,
+    pub grants: Arc<Vec<(Uuid, Role)>>,
 }
 
 impl CurrentUser {
@@ -137,6 +141,76 @@ impl CurrentUser {
         ids.sort();
         ids.dedup();
         ids
+    }
+}
+
+/// A user's `(project, role)` pairs, shared between requests.
+pub type Grants = Arc<Vec<(Uuid, Role)>>;
+
+/// Each user's expanded grants as of their `grants_version`, so a request does not re-expand
+/// region and group memberships. The version comes with the session row on every request, so
+/// every app server sees a membership change at once.
+#[derive(Debug, Default)]
+pub struct GrantCache(Mutex<HashMap<Uuid, (i64, Grants)>>);
+
+impl GrantCache {
+    /// The cached grants of `user` if they are of `version`.
+    pub fn get(&self, user: Uuid, version: i64) -> Option<Grants> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&user)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, g)| g.clone())
+    }
+
+    /// Remembers the grants of `user` at `version`.
+    pub fn put(&self, user: Uuid, version: i64, grants: Grants) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(user, (version, grants));
+    }
+}
+
+/// How long a checked session is trusted without asking the database again.
+pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// Sessions checked in the last [`SESSION_CACHE_TTL`], by token hash: every request of a busy
+/// tablet or status-map screen would otherwise pay a database round trip to authenticate.
+/// This server drops an entry at once on logout, revocation, language or membership change;
+/// other app servers notice within the TTL. Expiry is still checked on every request.
+#[derive(Debug, Default)]
+pub struct SessionCache(Mutex<HashMap<String, (Instant, Arc<repo::SessionRow>)>>);
+
+/// Most sessions remembered before the cache starts over.
+const MAX_CACHED_SESSIONS: usize = 50_000;
+
+impl SessionCache {
+    /// A session checked less than the TTL ago.
+    pub fn get(&self, token_hash: &str) -> Option<Arc<repo::SessionRow>> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(token_hash)
+            .filter(|(at, _)| at.elapsed() < SESSION_CACHE_TTL)
+            .map(|(_, s)| s.clone())
+    }
+
+    /// Remembers a session just read from the database.
+    pub fn put(&self, token_hash: String, session: Arc<repo::SessionRow>) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_CACHED_SESSIONS {
+            map.retain(|_, (at, _)| at.elapsed() < SESSION_CACHE_TTL);
+        }
+        map.insert(token_hash, (Instant::now(), session));
+    }
+
+    /// Forgets one session (logout, revocation).
+    pub fn remove(&self, token_hash: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(token_hash);
+    }
+
+    /// Forgets every session (a user's language or memberships changed).
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
 
@@ -202,7 +276,7 @@ mod tests {
             display_name: "u".into(),
             locale: None,
             csrf_token: String::new(),
-            grants: vec![(p, Role::Inspector)],
+            grants: Arc::new(vec![(p, Role::Inspector)]),
         };
         assert!(user.require(p, &[Role::Inspector]).is_ok());
         assert!(matches!(

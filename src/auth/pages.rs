@@ -184,6 +184,7 @@ async fn logout(
         let mut tx = app.db.begin().await?;
         repo::delete_session(&mut tx, &secret_hash(&secret)).await?;
         tx.commit().await?;
+        app.sessions.remove(&secret_hash(&secret));
     }
     let mut resp = see_other("/login");
     set_cookie(

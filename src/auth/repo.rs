@@ -27,7 +27,7 @@ pub struct UserRow {
 }
 
 /// A live session or token with its user.
-#[derive(Debug, FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub struct SessionRow {
     /// User id.
     pub user_id: Uuid,
@@ -37,6 +37,8 @@ pub struct SessionRow {
     pub display_name: String,
     /// Preferred language tag.
     pub locale: Option<String>,
+    /// Version of the user's grants (cache key).
+    pub grants_version: i64,
     /// CSRF token bound to a page session.
     pub csrf_token: String,
     /// `web` or `api`.
@@ -115,22 +117,7 @@ pub async fn grant(
         .bind(now)
         .execute(c)
         .await)?;
-    Ok(())
-}
-
-/// Every `(project, role)` the user holds, expanding region and group memberships.
-pub async fn grants(c: &mut impl DbConn, user: Uuid) -> Result<Vec<(Uuid, Role)>, AppError> {
-    const SQL: &str = "select distinct p.id, m.role
-        from memberships m
-        join projects p on p.id = m.project_id
-            or p.region_id = m.region_id
-            or p.region_id in (select r.id from regions r where r.group_id = m.group_id)
-        where m.user_id = $1";
-    let rows: Vec<(Uuid, String)> = run!(c, |c| sqlx::query_as(SQL).bind(user).fetch_all(c).await)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(p, r)| Role::parse(&r).map(|r| (p, r)))
-        .collect())
+    bump_grants(c, user).await
 }
 
 /// Stores a new session or API token (by the hash of its secret).
@@ -163,14 +150,52 @@ pub async fn find_session(
     c: &mut impl DbConn,
     token_hash: &str,
 ) -> Result<Option<SessionRow>, AppError> {
-    const SQL: &str =
-        "select s.user_id, u.username, u.display_name, u.locale, s.csrf_token, s.kind, s.expires_at
+    const SQL: &str = "select s.user_id, u.username, u.display_name, u.locale, u.grants_version,
+            s.csrf_token, s.kind, s.expires_at
         from sessions s join users u on u.id = s.user_id
         where s.token_hash = $1 and u.active = true";
     Ok(run!(c, |c| sqlx::query_as::<_, SessionRow>(SQL)
         .bind(token_hash)
         .fetch_optional(c)
         .await)?)
+}
+
+/// Every `(project, role)` the user holds, region and group memberships expanded.
+pub async fn grants(c: &mut impl DbConn, user: Uuid) -> Result<Vec<(Uuid, Role)>, AppError> {
+    const SQL: &str = "select m.project_id, m.role from memberships m
+            where m.user_id = $1 and m.project_id is not null
+        union
+        select p.id, m.role from memberships m join projects p on p.region_id = m.region_id
+            where m.user_id = $1
+        union
+        select p.id, m.role from memberships m join regions r on r.group_id = m.group_id
+            join projects p on p.region_id = r.id where m.user_id = $1";
+    let rows: Vec<(Uuid, String)> = run!(c, |c| sqlx::query_as(SQL).bind(user).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(p, r)| Some((p, Role::parse(&r)?)))
+        .collect())
+}
+
+/// Marks the user's grants changed (after a membership is added or removed).
+async fn bump_grants(c: &mut impl DbConn, user: Uuid) -> Result<(), AppError> {
+    exec!(c, |c| sqlx::query(
+        "update users set grants_version = grants_version + 1 where id = $1"
+    )
+    .bind(user)
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+/// Marks changed the grants of everyone holding a membership on the region or its group (a new
+/// project in the region widens what they see).
+pub async fn bump_grants_of_region(c: &mut impl DbConn, region: Uuid) -> Result<(), AppError> {
+    const SQL: &str = "update users set grants_version = grants_version + 1 where id in (
+        select m.user_id from memberships m
+        where m.region_id = $1 or m.group_id = (select group_id from regions where id = $1))";
+    exec!(c, |c| sqlx::query(SQL).bind(region).execute(c).await)?;
+    Ok(())
 }
 
 /// Ends a session.

@@ -136,8 +136,11 @@ impl Db {
             Backend::Sqlite => Self::connect_sqlite(url).await,
             Backend::Postgres => {
                 let opts = PgConnectOptions::from_str(url)?;
+                // No ping before each acquire: it doubles the round trips of every request, and
+                // a broken connection fails its query anyway.
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts)
                     .await?;
@@ -155,11 +158,13 @@ impl Db {
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.clone())
             .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(opts.read_only(true))
             .await?;
         Ok(Db::Sqlite { writer, readers })

@@ -248,6 +248,7 @@ pub async fn insert_project(
         .bind(now)
         .execute(c)
         .await)?;
+    crate::auth::repo::bump_grants_of_region(c, region).await?;
     Ok(id)
 }
 
@@ -294,6 +295,17 @@ pub async fn get_project(c: &mut impl DbConn, id: Uuid) -> Result<ProjectRow, Ap
             .await?
             .ok_or(AppError::NotFound)
     })
+}
+
+/// A project's name and map version: all a cached overview page needs.
+pub async fn project_head(c: &mut impl DbConn, project: Uuid) -> Result<(String, i64), AppError> {
+    run!(c, |c| sqlx::query_as::<_, (String, i64)>(
+        "select name, map_version from projects where id = $1"
+    )
+    .bind(project)
+    .fetch_optional(c)
+    .await)?
+    .ok_or(AppError::NotFound)
 }
 
 /// The project's map version (see `projects.map_version`).

@@ -178,6 +178,7 @@ async fn switch_language(
         let mut tx = app.db.begin().await?;
         crate::auth::repo::set_locale(&mut tx, user.id, l.tag()).await?;
         tx.commit().await?;
+        app.sessions.clear();
     }
     // Only same-site paths: never an open redirect.
     let back = q

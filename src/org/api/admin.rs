@@ -469,6 +469,7 @@ pub async fn add_member(
     .await?;
     let rows = repo::list_members(&mut tx, id).await?;
     tx.commit().await?;
+    app.sessions.clear(); // the member's grants changed
     Ok(Json(rows.into_iter().filter_map(member_view).collect()))
 }
 

@@ -174,12 +174,12 @@ pub async fn overview(
     user.require_visible(id)?;
     let is_admin = user.roles_on(id).any(|r| r == Role::Admin);
     let mut conn = app.db.read().await?;
-    let project = repo::get_project(&mut conn, id).await?;
-    let version = repo::map_version(&mut conn, id).await?;
+    let (name, version) = repo::project_head(&mut conn, id).await?;
     let key = filter.cache_key(&format!("page-{}-{is_admin}", l.tag()));
     let body = match app.maps.rendered(id, version, &key) {
         Some(body) => body,
         None => {
+            let project = repo::get_project(&mut conn, id).await?;
             let cells = repo::status_map_cached(&mut conn, &app.maps, id, version).await?;
             let batches = repo::list_batches(&mut conn, &[id]).await?;
             let map = StatusMap::build(id, &cells, &filter);
@@ -202,8 +202,7 @@ pub async fn overview(
         }
     };
     drop(conn);
-    let c = Chrome::new(l, &user, project.name, uri.to_string())
-        .crumb(l.t("projects.title"), "/projects");
+    let c = Chrome::new(l, &user, name, uri.to_string()).crumb(l.t("projects.title"), "/projects");
     // The body is spliced in rather than passed through the template: it is large and cached.
     let frame = OverviewPage { c }
         .render()
