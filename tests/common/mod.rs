@@ -37,7 +37,14 @@ pub struct TestApp {
 
 /// A fresh, migrated database of the backend under test.
 pub async fn fresh_db(dir: &std::path::Path) -> Db {
-    let db = match std::env::var("HANDOVER_TEST_PG") {
+    Db::connect(&fresh_db_url(dir).await)
+        .await
+        .expect("connect")
+}
+
+/// The URL of a fresh, migrated database of the backend under test (for the CLI, too).
+pub async fn fresh_db_url(dir: &std::path::Path) -> String {
+    let url = match std::env::var("HANDOVER_TEST_PG") {
         Ok(server) => {
             let name = format!("t_{}", Uuid::new_v4().simple());
             let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
@@ -47,16 +54,17 @@ pub async fn fresh_db(dir: &std::path::Path) -> Db {
                 .execute(&mut admin)
                 .await
                 .expect("create database");
-            Db::connect(&format!("{server}/{name}"))
-                .await
-                .expect("connect")
+            format!("{server}/{name}")
         }
-        Err(_) => Db::connect(&format!("sqlite://{}", dir.join("test.db").display()))
-            .await
-            .expect("open sqlite"),
+        Err(_) => format!("sqlite://{}", dir.join("test.db").display()),
     };
-    db.migrate().await.expect("migrate");
-    db
+    Db::connect(&url)
+        .await
+        .expect("connect")
+        .migrate()
+        .await
+        .expect("migrate");
+    url
 }
 
 /// Starts the server on `127.0.0.1:0` with a small demo project and a second project.
