@@ -11,6 +11,19 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
+/// The value of cookie `name` in the request headers, if sent.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
 /// A JSON body; malformed JSON, unknown fields and oversize bodies become `AppError`s.
 pub struct ApiJson<T>(pub T);
 

@@ -17,20 +17,6 @@ pub const SESSION_COOKIE: &str = "hsid";
 /// Name of the pre-login CSRF cookie (double submit on the login form).
 pub const LOGIN_CSRF_COOKIE: &str = "hcsrf";
 
-/// The value of cookie `name`, if sent.
-pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            let (k, v) = c.trim().split_once('=')?;
-            (k == name).then_some(v)
-        })
-}
-
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -53,7 +39,8 @@ impl FromRequestParts<AppState> for CurrentUser {
             (bearer(parts).ok_or(AppError::Unauthenticated)?, "api")
         } else {
             (
-                cookie(parts, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?,
+                crate::http::cookie(&parts.headers, SESSION_COOKIE)
+                    .ok_or(AppError::Unauthenticated)?,
                 "web",
             )
         };

@@ -65,17 +65,7 @@ fn set_cookie(resp: &mut Response, value: String) -> Result<(), AppError> {
 }
 
 fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            c.trim()
-                .strip_prefix(name)?
-                .strip_prefix('=')
-                .map(str::to_owned)
-        })
+    crate::http::cookie(headers, name).map(str::to_owned)
 }
 
 async fn show(

@@ -127,15 +127,7 @@ pub fn explicit_locale(query: Option<&str>, headers: &HeaderMap) -> Option<Local
             .find_map(|kv| kv.strip_prefix("lang="))
             .and_then(Locale::parse)
     });
-    from_query.or_else(|| {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|c| c.trim().strip_prefix("lang="))
-            .and_then(Locale::parse)
-    })
+    from_query.or_else(|| crate::http::cookie(headers, "lang").and_then(Locale::parse))
 }
 
 /// Resolves the language of a request from its parts.

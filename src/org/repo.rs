@@ -425,6 +425,32 @@ pub async fn buyers_of(c: &mut impl DbConn, unit: Uuid) -> Result<Vec<BuyerRow>,
         .await)?)
 }
 
+/// The buyers of each of `units`, in contract order.
+pub async fn buyers_of_units(
+    c: &mut impl DbConn,
+    units: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<BuyerRow>>, AppError> {
+    let mut map: HashMap<Uuid, Vec<BuyerRow>> = HashMap::new();
+    if units.is_empty() {
+        return Ok(map);
+    }
+    let rows: Vec<BuyerRow> = run!(c, |c| {
+        let mut q = QueryBuilder::new(
+            "select id, unit_id, position, name, phone from buyers where unit_id in (",
+        );
+        let mut sep = q.separated(", ");
+        for id in units {
+            sep.push_bind(*id);
+        }
+        q.push(") order by unit_id, position");
+        q.build_query_as::<BuyerRow>().fetch_all(c).await
+    })?;
+    for b in rows {
+        map.entry(b.unit_id).or_default().push(b);
+    }
+    Ok(map)
+}
+
 /// Buildings of a project with unit counts.
 pub async fn list_buildings(
     c: &mut impl DbConn,

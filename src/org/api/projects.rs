@@ -247,12 +247,23 @@ pub async fn list_units(
         q.offset.unwrap_or(0),
     )
     .await?;
-    let mut out = Vec::with_capacity(units.len());
-    for u in units {
-        let buyers = repo::buyers_of(&mut conn, u.id).await?;
-        out.push(UnitView::new(u, buyers));
-    }
-    Ok(Json(out))
+    Ok(Json(unit_views(&mut conn, units).await?))
+}
+
+/// Views of units with their buyers, read in one query for the whole list.
+pub async fn unit_views(
+    conn: &mut impl crate::db::DbConn,
+    units: Vec<repo::UnitRow>,
+) -> Result<Vec<UnitView>, AppError> {
+    let ids: Vec<Uuid> = units.iter().map(|u| u.id).collect();
+    let mut buyers = repo::buyers_of_units(conn, &ids).await?;
+    Ok(units
+        .into_iter()
+        .map(|u| {
+            let b = buyers.remove(&u.id).unwrap_or_default();
+            UnitView::new(u, b)
+        })
+        .collect())
 }
 
 /// One unit with its buyers (phones masked).

@@ -69,11 +69,7 @@ pub async fn list(
     let page_no = query.page.unwrap_or(1).clamp(1, pages);
     let rows =
         repo::list_units(&mut conn, id, prefix, PAGE_SIZE, (page_no - 1) * PAGE_SIZE).await?;
-    let mut units = Vec::with_capacity(rows.len());
-    for u in rows {
-        let buyers = repo::buyers_of(&mut conn, u.id).await?;
-        units.push(UnitView::new(u, buyers));
-    }
+    let units = api::unit_views(&mut conn, rows).await?;
     drop(conn);
     let link = |p: i64| {
         format!(
