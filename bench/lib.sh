@@ -116,3 +116,56 @@ session_cookie() {
 median() {
   sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
+
+# warn_if_busy — the figures are CPU-bound on a small machine: say so when something else is
+# using the CPUs.
+warn_if_busy() {
+  local busy
+  busy=$(
+  { head -n 1 /proc/stat; sleep 1; head -n 1 /proc/stat; } |
+    awk '{ idle = $5 + $6; total = 0; for (i = 2; i <= NF; i++) total += $i }
+         NR == 1 { i0 = idle; t0 = total } NR == 2 { printf "%d", 100 * (1 - (idle - i0) / (total - t0)) }'
+)
+  if [ "$busy" -gt 20 ]; then
+    echo "warning: the CPUs are ${busy}% busy before the run; the figures will be low. Busiest:" >&2
+    ps -eo pcpu=,args= --sort=-pcpu | head -n 3 | cut -c1-100 >&2
+  fi
+}
+
+# run_wrk BACKEND ENDPOINT URL HEADER EXPECT TARGET_MS — checks one request answers 200 with
+# EXPECT in its body, warms up 2 s, then measures with wrk (THREADS, CONNECTIONS, DURATION) and
+# adds a row to ROWS (FAILED=1 when p99 ≥ TARGET_MS or a request failed).
+ROWS=()
+FAILED=0
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+DURATION=${DURATION:-10s}
+run_wrk() {
+  local backend=$1 endpoint=$2 url=$3 header=$4 expect=$5 target=$6 code out rps p50 p99 errors verdict
+  code=$(curl -s -o "$WORK/sample" -w '%{http_code}' -H "$header" "$url")
+  if [ "$code" != 200 ] || ! grep -qF "$expect" "$WORK/sample"; then
+    echo "$endpoint on $backend answered $code without $expect:" >&2; head -c 400 "$WORK/sample" >&2; exit 1
+  fi
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -H "$header" "$url" >/dev/null
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$header" "$url")
+  echo "$out" >"$WORK/wrk.$backend.${endpoint//[^a-z]/_}"
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  # wrk prints latencies as 812.00us, 3.45ms or 1.02s: in ms.
+  to_ms='{ v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }'
+  p50=$(awk '$1 == "50%"' <<<"$out" | awk "$to_ms")
+  p99=$(awk '$1 == "99%"' <<<"$out" | awk "$to_ms")
+  errors=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { n += 1 } END { print n + 0 }' <<<"$out")
+  if [ "$errors" -eq 0 ] && awk -v p="$p99" -v t="$target" 'BEGIN { exit !(p < t) }'; then
+    verdict=PASS
+  else
+    verdict=FAIL; FAILED=1
+  fi
+  [ "$errors" -eq 0 ] || verdict="$verdict (errors: $(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | tr '\n' ' '))"
+  ROWS+=("$(printf '%-10s  %-44s  %10s  %9s  %9s  < %3s ms  %s' "$backend" "$endpoint" "$rps" "${p50}ms" "${p99}ms" "$target" "$verdict")")
+  echo "  $backend $endpoint: $rps req/s, p50 ${p50}ms, p99 ${p99}ms" >&2
+}
+
+# print_header — the header line of the ROWS table.
+print_header() {
+  printf '%-10s  %-44s  %10s  %9s  %9s  %-8s  %s\n' backend endpoint "requests/s" p50 p99 target result
+}

@@ -35,6 +35,8 @@ pub struct AppState {
     pub grants: Arc<GrantCache>,
     /// Recently checked sessions (see [`SessionCache`]).
     pub sessions: Arc<SessionCache>,
+    /// Photo ingest and storage.
+    pub photos: Arc<crate::photos::Photos>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
         AppState {
             db,
+            photos: Arc::new(crate::photos::Photos::new(config.data_dir.join("photos"))),
             config: Arc::new(config),
             maps: Arc::default(),
             grants: Arc::default(),
@@ -57,6 +60,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::pages::routes())
         .merge(crate::org::api::routes())
         .merge(crate::org::pages::routes())
+        .merge(crate::checklists::api::routes())
+        .merge(crate::checklists::pages::routes())
+        .merge(crate::inspections::api::routes())
+        .merge(crate::inspections::pages::routes())
+        .merge(crate::defects::api::routes())
+        .merge(crate::defects::pages::routes())
         .merge(crate::pages::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route(

@@ -26,6 +26,14 @@ pub struct Cli {
         default_value = "sqlite://handover.db"
     )]
     pub database_url: String,
+    /// Directory of stored photos and their derivatives (created if missing).
+    #[arg(
+        long,
+        global = true,
+        env = "HANDOVER_DATA_DIR",
+        default_value = "handover-data"
+    )]
+    pub data_dir: std::path::PathBuf,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -52,6 +60,19 @@ pub enum Command {
     },
     /// Print the OpenAPI document of the tablet API.
     Openapi,
+    /// Load the demo project into an empty database, at any size (for load tests).
+    Demo(DemoArgs),
+}
+
+/// `demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// About this many units (1,440 is the standard demo).
+    #[arg(long, default_value_t = 1440)]
+    pub units: u32,
+    /// Synthetic defects to add over the units (a realistic mix of trades and statuses).
+    #[arg(long, default_value_t = 0)]
+    pub defects: usize,
 }
 
 /// `serve` options.
@@ -119,12 +140,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let db = Db::connect(&cli.database_url).await?;
     db.migrate().await?;
-    run_on(db, cli.command, started).await
+    crate::checklists::repo::ensure_defaults(&db).await?;
+    run_on(db, cli.command, cli.data_dir, started).await
 }
 
-async fn run_on(db: Db, command: Command, started: Instant) -> anyhow::Result<()> {
+async fn run_on(
+    db: Db,
+    command: Command,
+    data_dir: std::path::PathBuf,
+    started: Instant,
+) -> anyhow::Result<()> {
     match command {
-        Command::Serve(args) => run_serve(db, args, started).await,
+        Command::Serve(args) => run_serve(db, args, data_dir, started).await,
         Command::Migrate => {
             println!("migrations applied ({:?})", db.backend());
             Ok(())
@@ -180,10 +207,16 @@ async fn run_on(db: Db, command: Command, started: Instant) -> anyhow::Result<()
                 },
         } => import_units(&db, &project, dry_run, &file).await,
         Command::Openapi => Ok(()),
+        Command::Demo(args) => load_demo(&db, args).await,
     }
 }
 
-async fn run_serve(db: Db, args: ServeArgs, started: Instant) -> anyhow::Result<()> {
+async fn run_serve(
+    db: Db,
+    args: ServeArgs,
+    data_dir: std::path::PathBuf,
+    started: Instant,
+) -> anyhow::Result<()> {
     if args.demo
         && let Some(loaded) = demo::load_if_empty(&db).await?
     {
@@ -201,6 +234,7 @@ async fn run_serve(db: Db, args: ServeArgs, started: Instant) -> anyhow::Result<
     let listener = tokio::net::TcpListener::bind((args.bind.as_str(), args.port)).await?;
     let port = listener.local_addr()?.port();
     let mut config = Config::local(port);
+    config.data_dir = data_dir;
     if let Some(url) = args.public_url {
         config.secure_cookies = url.starts_with("https://");
         config.public_url = url.trim_end_matches('/').to_owned();
@@ -210,6 +244,23 @@ async fn run_serve(db: Db, args: ServeArgs, started: Instant) -> anyhow::Result<
         started.elapsed().as_millis()
     );
     serve(listener, AppState::new(db, config), shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn load_demo(db: &Db, args: DemoArgs) -> anyhow::Result<()> {
+    if repo::count_projects(&mut db.read().await?).await? > 0 {
+        anyhow::bail!("the database already has projects; use an empty one");
+    }
+    let started = Instant::now();
+    let loaded = demo::load(db, demo::Size::about(args.units)).await?;
+    let defects =
+        crate::defects::synthetic::seed(db, loaded.project_id, args.defects, 2026).await?;
+    println!(
+        "{}: {} units, {defects} defects in {:.1} s",
+        demo::DEMO_PROJECT,
+        loaded.units,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! Timestamps are stored in UTC at microsecond precision (what PostgreSQL keeps), so a value
 //! reads back equal on both backends. China has kept UTC+8 without daylight saving since 1991.
 
-use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, SubsecRound, Utc};
 
 /// Now, in UTC, truncated to microseconds.
 pub fn now() -> DateTime<Utc> {
@@ -20,6 +20,11 @@ pub fn show(t: DateTime<Utc>) -> String {
     t.with_timezone(&shanghai())
         .format("%Y-%m-%d %H:%M")
         .to_string()
+}
+
+/// The Asia/Shanghai calendar date of a UTC time (due dates and "today" are local dates).
+pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&shanghai()).date_naive()
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Settings read once at start (command line and environment).
 
+use std::path::PathBuf;
+
 /// Runtime settings of the service.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -7,6 +9,8 @@ pub struct Config {
     pub public_url: String,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Directory of stored files (photos and their derivatives), created if missing.
+    pub data_dir: PathBuf,
 }
 
 impl Config {
@@ -15,6 +19,7 @@ impl Config {
         Config {
             public_url: format!("http://localhost:{port}"),
             secure_cookies: false,
+            data_dir: PathBuf::from("handover-data"),
         }
     }
 }

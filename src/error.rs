@@ -89,6 +89,35 @@ pub enum AppError {
     /// The roster has no data rows.
     #[error("roster is empty")]
     ImportEmpty,
+    /// The photo file exceeds the byte limit (25 MB).
+    #[error("photo too large")]
+    PhotoTooLarge,
+    /// The photo's header claims more pixels than allowed (120 MP), or a side over the limit.
+    #[error("photo has too many pixels")]
+    PhotoTooManyPixels,
+    /// The photo is HEIC/HEIF; the tablet must send JPEG.
+    #[error("heic photo")]
+    PhotoHeic,
+    /// The file is not a JPEG, PNG or WebP image.
+    #[error("unsupported photo format")]
+    PhotoUnsupported,
+    /// The image is truncated or corrupt.
+    #[error("corrupt photo: {0}")]
+    PhotoCorrupt(String),
+    /// The requested lifecycle move is not allowed from the defect's current status.
+    #[error("illegal defect transition from {from} by {action}")]
+    DefectIllegalTransition {
+        /// Status the defect is in.
+        from: &'static str,
+        /// Action that was refused.
+        action: &'static str,
+    },
+    /// The inspection is finished; its results can no longer change.
+    #[error("inspection finished")]
+    InspectionFinished,
+    /// The inspection cannot finish: some items have no result.
+    #[error("inspection incomplete: {0} items without result")]
+    InspectionIncomplete(usize),
     /// Anything unexpected; logged, answered without detail.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -116,6 +145,14 @@ impl AppError {
             AppError::ImportNotSpreadsheet(_) => "import.not_a_spreadsheet",
             AppError::ImportUnsafeArchive => "import.unsafe_archive",
             AppError::ImportEmpty => "import.empty",
+            AppError::PhotoTooLarge => "photo.too_large",
+            AppError::PhotoTooManyPixels => "photo.too_many_pixels",
+            AppError::PhotoHeic => "photo.heic_unsupported",
+            AppError::PhotoUnsupported => "photo.unsupported_format",
+            AppError::PhotoCorrupt(_) => "photo.corrupt",
+            AppError::DefectIllegalTransition { .. } => "defect.illegal_transition",
+            AppError::InspectionFinished => "inspection.finished",
+            AppError::InspectionIncomplete(_) => "inspection.incomplete",
             AppError::Internal(_) => "internal",
         }
     }
@@ -138,8 +175,15 @@ impl AppError {
             | AppError::ImportRows(_)
             | AppError::ImportMissingColumns(_)
             | AppError::ImportEmpty => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::AlreadyExists => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge | AppError::PhotoTooLarge | AppError::PhotoTooManyPixels => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            AppError::PhotoHeic | AppError::PhotoUnsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::PhotoCorrupt(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::AlreadyExists
+            | AppError::DefectIllegalTransition { .. }
+            | AppError::InspectionFinished
+            | AppError::InspectionIncomplete(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -239,6 +283,17 @@ mod tests {
             AppError::ImportNotSpreadsheet(String::new()),
             AppError::ImportUnsafeArchive,
             AppError::ImportEmpty,
+            AppError::PhotoTooLarge,
+            AppError::PhotoTooManyPixels,
+            AppError::PhotoHeic,
+            AppError::PhotoUnsupported,
+            AppError::PhotoCorrupt(String::new()),
+            AppError::DefectIllegalTransition {
+                from: "open",
+                action: "verify",
+            },
+            AppError::InspectionFinished,
+            AppError::InspectionIncomplete(1),
             AppError::Internal(anyhow::anyhow!("x")),
         ]
     }

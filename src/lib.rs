@@ -4,13 +4,17 @@
 
 pub mod app;
 pub mod auth;
+pub mod checklists;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod defects;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod inspections;
 pub mod openapi;
 pub mod org;
 pub mod pages;
+pub mod photos;

@@ -51,9 +51,28 @@ impl Modify for BearerAuth {
         crate::org::api::list_project_batches, crate::org::api::create_batch, crate::org::api::list_batches,
         crate::org::api::list_members, crate::org::api::add_member, crate::org::api::create_user,
         crate::org::api::import_units,
+        crate::defects::api::list, crate::defects::api::create, crate::defects::api::show,
+        crate::defects::api::assign, crate::defects::api::mark_fixed, crate::defects::api::verify,
+        crate::defects::api::send_back, crate::defects::api::cancel,
+        crate::defects::api::upload_photos, crate::defects::api::photo,
+        crate::defects::api::bulk_assign, crate::defects::api::export,
+        crate::defects::api::list_presets, crate::defects::api::set_preset,
+        crate::defects::api::delete_preset, crate::defects::api::my_work,
+        crate::defects::api::put_plan, crate::defects::api::plan,
+        crate::inspections::api::start, crate::inspections::api::show,
+        crate::inspections::api::record, crate::inspections::api::finish,
+        crate::inspections::api::list_for_unit, crate::inspections::api::coverage,
+        crate::checklists::api::list_templates, crate::checklists::api::show_template,
+        crate::checklists::api::show_version, crate::checklists::api::copy_template,
+        crate::checklists::api::create_version, crate::checklists::api::show_project_checklist,
+        crate::checklists::api::select_template, crate::checklists::api::list_phrases,
+        crate::checklists::api::create_phrase, crate::checklists::api::delete_phrase,
     ),
     tags((name = "auth", description = "Tokens"), (name = "org", description = "Projects, status map, units"),
-         (name = "admin", description = "Administration and roster import"))
+         (name = "admin", description = "Administration and roster import"),
+         (name = "defects", description = "Defects from photo to verified fix, fix presets, floor plans, my work"),
+         (name = "inspections", description = "Inspections: checklist runs, measured items, verdicts, coverage"),
+         (name = "checklists", description = "Checklist templates (versioned), the phrase library"))
 )]
 pub struct ApiDoc;
 

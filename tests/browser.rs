@@ -246,7 +246,9 @@ async fn log_in(b: &Client, app: &TestApp, username: &str) {
         .click()
         .await
         .expect("submit");
+    wait_for_path(b, "the inspector's work queue", |p| p == "/me/work").await;
     let project = format!("/projects/{}", app.demo.project_id);
+    b.goto(&app.url(&project)).await.expect("open the project");
     wait_for_path(b, "the inspector's project page", |p| p == project).await;
 }
 

@@ -110,13 +110,10 @@ async fn login_sets_an_httponly_samesite_lax_session_cookie() {
     for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(attrs.contains(&attr), "{attr} missing in {session}");
     }
-    // The inspector of one project lands on it.
+    // An inspector lands on their work queue.
     let resp = c.get(app.url("/")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        location(&resp),
-        format!("/projects/{}", app.demo.project_id)
-    );
+    assert_eq!(location(&resp), "/me/work");
     let (status, html) = text(&c, &app, "/projects").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("滨江花园一期"));

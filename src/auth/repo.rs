@@ -120,6 +120,25 @@ pub async fn grant(
     bump_grants(c, user).await
 }
 
+/// Records which contractor company a contractor-role member of a project works for.
+pub async fn set_member_contractor(
+    c: &mut impl DbConn,
+    user: Uuid,
+    project: Uuid,
+    contractor: Uuid,
+) -> Result<(), AppError> {
+    exec!(c, |c| sqlx::query(
+        "update memberships set contractor_id = $1
+            where user_id = $2 and project_id = $3 and role = 'contractor'"
+    )
+    .bind(contractor)
+    .bind(user)
+    .bind(project)
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
 /// Stores a new session or API token (by the hash of its secret).
 pub async fn insert_session(
     c: &mut impl DbConn,

@@ -20,11 +20,25 @@ pub enum Locale {
     En,
 }
 
-static ZH: &str = include_str!("zh-CN.txt");
-static EN: &str = include_str!("en.txt");
+/// The zh-CN catalog: the core file, then one file per domain.
+static ZH: &[&str] = &[
+    include_str!("zh-CN.txt"),
+    include_str!("checklists.zh-CN.txt"),
+    include_str!("defects.zh-CN.txt"),
+    include_str!("photos.zh-CN.txt"),
+];
+/// The English catalog, file for file the same as [`ZH`].
+static EN: &[&str] = &[
+    include_str!("en.txt"),
+    include_str!("checklists.en.txt"),
+    include_str!("defects.en.txt"),
+    include_str!("photos.en.txt"),
+];
 
-fn parse(src: &'static str) -> HashMap<&'static str, &'static str> {
-    src.lines()
+fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {
+    files
+        .iter()
+        .flat_map(|f| f.lines())
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once(" = "))

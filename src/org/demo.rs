@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::import::{BuyerEntry, RosterRow};
 use super::repo::{self, ContractorRow};
-use crate::auth::repo::{MemberScope, grant, insert_user};
+use crate::auth::repo::{MemberScope, grant, insert_user, set_member_contractor};
 use crate::auth::{Role, hash_password};
 use crate::clock;
 use crate::db::Db;
@@ -53,6 +53,19 @@ impl Size {
         floors: 30,
         units_per_floor: 4,
     };
+
+    /// About `units` units in buildings of 2 entrances × 30 floors (5 per floor when that
+    /// divides exactly, else 4, rounding the building count up).
+    pub fn about(units: u32) -> Size {
+        let per_floor = if units.is_multiple_of(300) { 5 } else { 4 };
+        let per_building = 2 * 30 * per_floor;
+        Size {
+            buildings: units.div_ceil(per_building).max(1),
+            entrances: 2,
+            floors: 30,
+            units_per_floor: per_floor,
+        }
+    }
 }
 
 const SURNAMES: &[&str] = &[
@@ -248,9 +261,11 @@ pub async fn load(db: &Db, size: Size) -> Result<Loaded, AppError> {
             .await?;
         }
     }
-    for c in contractors() {
-        repo::insert_contractor(&mut tx, project, &c, now).await?;
+    let contractors = contractors();
+    for c in &contractors {
+        repo::insert_contractor(&mut tx, project, c, now).await?;
     }
+    presets(&mut tx, project, &contractors, now).await?;
     let start = NaiveDate::from_ymd_opt(2026, 12, 18).expect("valid date");
     let end = NaiveDate::from_ymd_opt(2026, 12, 20).expect("valid date");
     repo::insert_batch(&mut tx, project, "一期首批集中交付", start, end, &[], now).await?;
@@ -262,6 +277,9 @@ pub async fn load(db: &Db, size: Size) -> Result<Loaded, AppError> {
             _ => MemberScope::Project(project),
         };
         grant(&mut tx, user, *role, scope, now).await?;
+        if *role == Role::Contractor {
+            set_member_contractor(&mut tx, user, project, contractors[0].id).await?;
+        }
     }
     tx.commit().await?;
     Ok(Loaded {
@@ -270,6 +288,29 @@ pub async fn load(db: &Db, size: Size) -> Result<Loaded, AppError> {
         project_id: project,
         units: counts.created,
     })
+}
+
+/// Fix presets: each trade goes to the contractor that builds it, with a week (doors and
+/// windows ten days) to fix.
+async fn presets(
+    tx: &mut crate::db::Tx,
+    project: Uuid,
+    contractors: &[ContractorRow],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    let plan = [
+        ("civil", 0, 7),
+        ("waterproofing", 0, 7),
+        ("doors_windows", 1, 10),
+        ("plumbing", 2, 7),
+        ("electrical", 2, 7),
+        ("common", 0, 14),
+    ];
+    for (trade, who, days) in plan {
+        crate::defects::repo::set_preset(tx, project, trade, None, contractors[who].id, days, now)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn hash_demo_passwords() -> Result<Vec<String>, AppError> {

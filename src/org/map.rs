@@ -34,6 +34,8 @@ pub struct MapUnit {
     pub room: String,
     /// State.
     pub status: UnitStatus,
+    /// Some defect of the unit is past its due date (shown red).
+    pub overdue: bool,
 }
 
 /// One floor row of an entrance.
@@ -138,6 +140,7 @@ impl StatusMap {
                 number: cell.number.clone(),
                 room: cell.room.clone(),
                 status,
+                overdue: cell.overdue,
             });
         }
         StatusMap {
@@ -243,6 +246,7 @@ mod tests {
             room: room.into(),
             number: format!("{building}-1-{room}"),
             status: status.into(),
+            overdue: false,
         }
     }
 

@@ -52,6 +52,8 @@ pub struct MapCell {
     pub number: String,
     /// Stored status name.
     pub status: String,
+    /// Some defect of the unit is past its due date.
+    pub overdue: bool,
 }
 
 /// A unit with its location and roster data.
@@ -297,7 +299,7 @@ pub async fn get_project(c: &mut impl DbConn, id: Uuid) -> Result<ProjectRow, Ap
     })
 }
 
-/// A project's name and map version: all a cached overview page needs.
+/// A project's name and map cache key: all a cached overview page needs.
 pub async fn project_head(c: &mut impl DbConn, project: Uuid) -> Result<(String, i64), AppError> {
     run!(c, |c| sqlx::query_as::<_, (String, i64)>(
         "select name, map_version from projects where id = $1"
@@ -305,10 +307,12 @@ pub async fn project_head(c: &mut impl DbConn, project: Uuid) -> Result<(String,
     .bind(project)
     .fetch_optional(c)
     .await)?
+    .map(|(name, v)| (name, map_key(v)))
     .ok_or(AppError::NotFound)
 }
 
-/// The project's map version (see `projects.map_version`).
+/// The cache key of the project's map: its `map_version` and today's date, since overdue
+/// flags change at midnight without any write.
 pub async fn map_version(c: &mut impl DbConn, project: Uuid) -> Result<i64, AppError> {
     run!(c, |c| sqlx::query_scalar::<_, i64>(
         "select map_version from projects where id = $1"
@@ -316,7 +320,14 @@ pub async fn map_version(c: &mut impl DbConn, project: Uuid) -> Result<i64, AppE
     .bind(project)
     .fetch_optional(c)
     .await)?
+    .map(map_key)
     .ok_or(AppError::NotFound)
+}
+
+fn map_key(version: i64) -> i64 {
+    use chrono::Datelike;
+    let day = crate::clock::local_date(crate::clock::now()).num_days_from_ce();
+    version * 1_000_000 + i64::from(day)
 }
 
 /// Marks the project's status map as changed; call in every transaction that changes units.
@@ -364,12 +375,16 @@ pub async fn set_unit_status(
 
 /// Every unit of a project, ordered for the status map.
 pub async fn status_map(c: &mut impl DbConn, project: Uuid) -> Result<Vec<MapCell>, AppError> {
-    const SQL: &str = "select u.id, b.name as building, e.name as entrance, u.floor, u.room, u.number, u.status
+    const SQL: &str = "select u.id, b.name as building, e.name as entrance, u.floor, u.room, u.number, u.status,
+            exists (select 1 from defects d where d.unit_id = u.id and d.status = 'assigned'
+                    and d.due_on < $2) as overdue
         from units u join entrances e on e.id = u.entrance_id join buildings b on b.id = e.building_id
         where u.project_id = $1
         order by b.sort_key, b.name, e.name, u.floor desc, u.room";
+    let today = crate::clock::local_date(crate::clock::now());
     Ok(run!(c, |c| sqlx::query_as::<_, MapCell>(SQL)
         .bind(project)
+        .bind(today)
         .fetch_all(c)
         .await)?)
 }

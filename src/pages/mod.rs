@@ -157,8 +157,18 @@ pub fn landing_for(user: &CurrentUser) -> String {
     }
 }
 
+/// Inspectors land on their work queue, contractors on their defects to fix; the other roles
+/// as [`landing_for`] says.
 async fn landing(user: CurrentUser) -> Redirect {
-    Redirect::to(&landing_for(&user))
+    let has = |role: Role| user.grants.iter().any(|(_, r)| *r == role);
+    let to = if has(Role::Inspector) {
+        "/me/work".to_owned()
+    } else if has(Role::Contractor) {
+        "/me/defects".to_owned()
+    } else {
+        landing_for(&user)
+    };
+    Redirect::to(&to)
 }
 
 #[derive(Deserialize)]

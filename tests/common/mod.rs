@@ -58,12 +58,11 @@ pub async fn fresh_db_url(dir: &std::path::Path) -> String {
         }
         Err(_) => format!("sqlite://{}", dir.join("test.db").display()),
     };
-    Db::connect(&url)
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    handover::checklists::repo::ensure_defaults(&db)
         .await
-        .expect("connect")
-        .migrate()
-        .await
-        .expect("migrate");
+        .expect("shipped checklists");
     url
 }
 
@@ -77,7 +76,9 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let state = AppState::new(db.clone(), Config::local(port));
+    let mut config = Config::local(port);
+    config.data_dir = dir.path().join("data");
+    let state = AppState::new(db.clone(), config);
     tokio::spawn(serve(listener, state, std::future::pending()));
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
@@ -256,5 +257,56 @@ impl TestApp {
             )),
             handover::db::Backend::Postgres => None,
         }
+    }
+}
+
+/// A small JPEG of `w`×`h` whose pixels depend on `seed` (different seeds, different bytes).
+pub fn jpeg(w: u32, h: u32, seed: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([
+            (x as u8).wrapping_add(seed),
+            (y as u8).wrapping_mul(3),
+            seed.wrapping_mul(7),
+        ])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode jpeg");
+    out.into_inner()
+}
+
+impl TestApp {
+    /// POST multipart `file` parts with a bearer token.
+    pub async fn upload(&self, path: &str, token: &str, files: Vec<Vec<u8>>) -> Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (i, f) in files.into_iter().enumerate() {
+            let part = reqwest::multipart::Part::bytes(f)
+                .file_name(format!("photo{i}.jpg"))
+                .mime_str("image/jpeg")
+                .unwrap();
+            form = form.part("file", part);
+        }
+        client()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Records a defect in a unit through the API and returns its JSON.
+    pub async fn a_defect(&self, token: &str, unit: Uuid, trade: &str) -> Value {
+        let resp = self
+            .post(
+                &format!("/api/v1/projects/{}/defects", self.demo.project_id),
+                token,
+                &serde_json::json!({"unit_id": unit, "room": "客厅", "part": "墙面",
+                    "trade": trade, "description": "墙面空鼓"}),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED, "create defect");
+        resp.json().await.unwrap()
     }
 }

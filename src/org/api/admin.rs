@@ -149,6 +149,9 @@ pub struct NewMember {
     pub username: String,
     /// Role to grant.
     pub role: Role,
+    /// For the contractor role: the contractor company (of this project) the user works for.
+    #[serde(default)]
+    pub contractor_id: Option<Uuid>,
 }
 
 /// A new user account.
@@ -459,6 +462,11 @@ pub async fn add_member(
     let member = auth_repo::user_id(&mut tx, body.username.trim())
         .await?
         .ok_or_else(|| AppError::field("username", "unknown"))?;
+    if let Some(contractor) = body.contractor_id
+        && !crate::defects::repo::contractor_in_project(&mut tx, id, contractor).await?
+    {
+        return Err(AppError::field("contractor_id", "unknown"));
+    }
     auth_repo::grant(
         &mut tx,
         member,
@@ -467,6 +475,11 @@ pub async fn add_member(
         clock::now(),
     )
     .await?;
+    if body.role == Role::Contractor
+        && let Some(contractor) = body.contractor_id
+    {
+        auth_repo::set_member_contractor(&mut tx, member, id, contractor).await?;
+    }
     let rows = repo::list_members(&mut tx, id).await?;
     tx.commit().await?;
     app.sessions.clear(); // the member's grants changed

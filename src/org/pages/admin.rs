@@ -244,6 +244,7 @@ async fn apply(
                     ApiJson(NewMember {
                         username: get(f, "username"),
                         role,
+                        contractor_id: get(f, "contractor_id").parse().ok(),
                     }),
                 )
                 .await?,
@@ -266,6 +267,7 @@ async fn apply(
                     ApiJson(NewMember {
                         username: body.username,
                         role,
+                        contractor_id: get(f, "contractor_id").parse().ok(),
                     }),
                 )
                 .await?,

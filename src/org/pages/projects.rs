@@ -77,13 +77,26 @@ struct OverviewBody<'a> {
     map: &'a StatusMap,
     state_chips: Vec<Chip>,
     building_chips: Vec<Chip>,
-    batches: Vec<BatchRow>,
+    /// Batches with their self-inspection coverage (units inspected, planned units).
+    batches: Vec<(BatchRow, (i64, i64))>,
     is_admin: bool,
+    /// Self-inspection coverage: units inspected, units.
+    coverage: (i64, i64),
 }
 
 impl OverviewBody<'_> {
     fn t(&self, key: &str) -> &'static str {
         self.l.t(key)
+    }
+
+    /// Coverage as `78.3%`, or `—` without units.
+    fn rate(&self, coverage: &(i64, i64)) -> String {
+        let (done, all) = *coverage;
+        if all == 0 {
+            "—".to_owned()
+        } else {
+            format!("{:.1}%", done as f64 * 100.0 / all as f64)
+        }
     }
 
     fn n(&self, n: &i64) -> String {
@@ -181,7 +194,12 @@ pub async fn overview(
         None => {
             let project = repo::get_project(&mut conn, id).await?;
             let cells = repo::status_map_cached(&mut conn, &app.maps, id, version).await?;
-            let batches = repo::list_batches(&mut conn, &[id]).await?;
+            let mut batches = Vec::new();
+            for b in repo::list_batches(&mut conn, &[id]).await? {
+                let cov = crate::inspections::repo::coverage(&mut conn, id, Some(b.id)).await?;
+                batches.push((b, cov));
+            }
+            let coverage = crate::inspections::repo::coverage(&mut conn, id, None).await?;
             let map = StatusMap::build(id, &cells, &filter);
             let (state_chips, building_chips) = chips(l, id, &map, &filter);
             let body = OverviewBody {
@@ -192,6 +210,7 @@ pub async fn overview(
                 building_chips,
                 batches,
                 is_admin,
+                coverage,
             };
             let body = Bytes::from(
                 body.render()

@@ -1,0 +1,75 @@
+//! The HTTP side of photos: reading multipart uploads within the byte bound, and answering
+//! with a stored image.
+
+use axum::body::Bytes;
+use axum::extract::Multipart;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use super::{MAX_BYTES, Variant};
+use crate::error::AppError;
+
+/// Reads every file part of a multipart body (at most `max_files`), refusing a part over
+/// [`MAX_BYTES`] as soon as it passes the bound, without buffering the rest.
+pub async fn read_files(
+    mut multipart: Multipart,
+    max_files: usize,
+) -> Result<Vec<Bytes>, AppError> {
+    let mut files = Vec::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+        if field.file_name().is_none() && field.name() != Some("file") {
+            continue;
+        }
+        if files.len() == max_files {
+            return Err(AppError::field("file", "too_many"));
+        }
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+            if buf.len() + chunk.len() > MAX_BYTES {
+                return Err(AppError::PhotoTooLarge);
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        if !buf.is_empty() {
+            files.push(Bytes::from(buf));
+        }
+    }
+    if files.is_empty() {
+        return Err(AppError::field("file", "required"));
+    }
+    Ok(files)
+}
+
+fn malformed(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PhotoTooLarge
+    } else {
+        AppError::MalformedBody(e.body_text())
+    }
+}
+
+/// Parses a variant from a URL segment (`original`, `preview`, `thumb`).
+pub fn variant(s: &str) -> Result<Variant, AppError> {
+    match s {
+        "original" => Ok(Variant::Original),
+        "preview" => Ok(Variant::Preview),
+        "thumb" => Ok(Variant::Thumb),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// An image response; photos never change under their id, so clients may cache them for good.
+pub fn image_response(bytes: Vec<u8>, mime: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable".to_owned(),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
