@@ -297,3 +297,51 @@ async fn who_may_inspect_and_the_same_start_twice() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn failed_items_keep_a_unit_from_ready_and_starting_again_continues() {
+    let app = spawn_app().await;
+    let inspector = app.token("inspector").await;
+    let unit = app.a_unit_of(app.demo.project_id).await;
+    let detail = start(&app, &inspector, unit).await;
+    let id = detail["inspection"]["id"].as_str().unwrap().to_owned();
+    // Starting again while it runs gives the same inspection.
+    let again = start(&app, &inspector, unit).await;
+    assert_eq!(again["inspection"]["id"], detail["inspection"]["id"]);
+    let items = detail["items"].as_array().unwrap();
+    let failing = items.iter().position(|i| i["kind"] == "pass_fail").unwrap();
+    for (i, item) in items.iter().enumerate() {
+        let outcome = if i == failing { "fail" } else { "na" };
+        put(&app, &inspector, &id, item, json!({"outcome": outcome})).await;
+    }
+    let done: Value = app
+        .post(
+            &format!("/api/v1/inspections/{id}/finish"),
+            &inspector,
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["verdict"], "fail");
+    assert_eq!(
+        unit_status(&app, unit).await,
+        "inspecting",
+        "a re-inspection is due"
+    );
+    // The re-inspection passes: the unit is ready.
+    let second = start(&app, &inspector, unit).await;
+    let second_id = second["inspection"]["id"].as_str().unwrap().to_owned();
+    assert_ne!(second_id, id);
+    for item in second["items"].as_array().unwrap() {
+        put(&app, &inspector, &second_id, item, json!({"outcome": "na"})).await;
+    }
+    app.post(
+        &format!("/api/v1/inspections/{second_id}/finish"),
+        &inspector,
+        &json!({}),
+    )
+    .await;
+    assert_eq!(unit_status(&app, unit).await, "ready");
+}

@@ -620,7 +620,12 @@ pub async fn photo(
     };
     drop(conn);
     let bytes = app.photos.read(&sha, variant).await?;
-    Ok(photos::upload::image_response(bytes, &mime))
+    Ok(photos::upload::image_response(
+        bytes,
+        &mime,
+        &sha,
+        photos::upload::Caching::Immutable,
+    ))
 }
 
 /// Assigns many defects to one contractor with one due date.
@@ -855,6 +860,11 @@ pub async fn plan(
     user: CurrentUser,
     ApiPath(layout): ApiPath<Uuid>,
 ) -> Result<Response, AppError> {
-    let bytes = super::plans::read(&app, &user, layout).await?;
-    Ok(photos::upload::image_response(bytes, "image/jpeg"))
+    let (sha, bytes) = super::plans::read(&app, &user, layout).await?;
+    Ok(photos::upload::image_response(
+        bytes,
+        "image/jpeg",
+        &sha,
+        photos::upload::Caching::Revalidate,
+    ))
 }

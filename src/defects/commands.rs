@@ -429,9 +429,11 @@ pub async fn attach_photos(
     let (row, actor) = visible(&mut tx, user, id).await?;
     may_attach(&row, &actor, phase)?;
     let mut ids = Vec::new();
-    for p in photos {
-        repo::insert_blob(&mut tx, p, now).await?;
-        ids.push(repo::attach_photo(&mut tx, id, &p.sha256, phase, user.id, now).await?);
+    for (i, p) in photos.iter().enumerate() {
+        // One microsecond apart, so the photos of one upload keep the order they were sent in.
+        let at = now + chrono::Duration::microseconds(i64::try_from(i).unwrap_or(0));
+        repo::insert_blob(&mut tx, p, at).await?;
+        ids.push(repo::attach_photo(&mut tx, id, &p.sha256, phase, user.id, at).await?);
     }
     tx.commit().await?;
     Ok(ids)

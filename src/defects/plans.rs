@@ -30,10 +30,15 @@ pub async fn upload(
     tx.commit().await
 }
 
-/// The plan's 1600 px preview, to staff of the layout's project.
-pub async fn read(app: &AppState, user: &CurrentUser, layout: Uuid) -> Result<Vec<u8>, AppError> {
+/// The plan's content hash and 1600 px preview, to staff of the layout's project.
+pub async fn read(
+    app: &AppState,
+    user: &CurrentUser,
+    layout: Uuid,
+) -> Result<(String, Vec<u8>), AppError> {
     let (project, sha) = repo::layout_plan(&mut app.db.read().await?, layout).await?;
     user.require_visible(project)?;
     let sha = sha.ok_or(AppError::NotFound)?;
-    app.photos.read(&sha, Variant::Preview).await
+    let bytes = app.photos.read(&sha, Variant::Preview).await?;
+    Ok((sha, bytes))
 }

@@ -259,6 +259,17 @@ pub async fn start_inspection(
         };
     }
     check_place(&mut tx, project, &body).await?;
+    // One running inspection per place and stage: starting again continues it.
+    if let Some(running) = repo::running(
+        &mut tx,
+        body.unit_id,
+        body.common_area_id,
+        body.stage.as_str(),
+    )
+    .await?
+    {
+        return repo::get(&mut tx, running).await;
+    }
     let version =
         checklists::repo::default_version_for(&mut tx, project, body.common_area_id.is_some())
             .await?;

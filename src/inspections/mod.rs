@@ -76,21 +76,30 @@ pub fn verdict(outcomes: &[Outcome], pending_defects: i64) -> bool {
     pending_defects == 0 && !outcomes.contains(&Outcome::Fail)
 }
 
+/// The newest inspection of a unit, as far as its status is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Latest {
+    /// It is finished.
+    pub finished: bool,
+    /// Items it judged failed.
+    pub failed_items: i64,
+}
+
 /// What a unit's stage-1 status becomes: stage-2 states (delivered, refused, only looked) are
-/// left alone; pending defects make it "defects open"; a finished inspection with none makes it
-/// "ready"; a started one "inspecting".
+/// left alone; pending defects make it "defects open"; otherwise its newest inspection decides:
+/// running, or finished with failed items (a re-inspection is due), is "inspecting"; finished
+/// with none is "ready".
 pub fn unit_status(
     current: UnitStatus,
-    started: bool,
-    finished: bool,
+    latest: Option<Latest>,
     pending_defects: i64,
 ) -> UnitStatus {
-    match current {
-        UnitStatus::Delivered | UnitStatus::Refused | UnitStatus::OnlyLooked => current,
+    match (current, latest) {
+        (UnitStatus::Delivered | UnitStatus::Refused | UnitStatus::OnlyLooked, _) => current,
         _ if pending_defects > 0 => UnitStatus::DefectsOpen,
-        _ if finished => UnitStatus::Ready,
-        _ if started => UnitStatus::Inspecting,
-        _ => UnitStatus::NotInspected,
+        (_, None) => UnitStatus::NotInspected,
+        (_, Some(l)) if l.finished && l.failed_items == 0 => UnitStatus::Ready,
+        (_, Some(_)) => UnitStatus::Inspecting,
     }
 }
 
@@ -99,15 +108,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unit_status_follows_inspections_and_defects() {
+    fn unit_status_follows_the_newest_inspection_and_defects() {
         use UnitStatus::*;
-        assert_eq!(unit_status(NotInspected, true, false, 0), Inspecting);
-        assert_eq!(unit_status(Inspecting, true, false, 3), DefectsOpen);
-        assert_eq!(unit_status(DefectsOpen, true, true, 0), Ready);
-        assert_eq!(unit_status(Ready, true, true, 1), DefectsOpen);
-        assert_eq!(unit_status(DefectsOpen, true, false, 0), Inspecting);
-        assert_eq!(unit_status(Delivered, true, true, 5), Delivered);
-        assert_eq!(unit_status(Refused, true, true, 0), Refused);
+        let running = Some(Latest {
+            finished: false,
+            failed_items: 0,
+        });
+        let passed = Some(Latest {
+            finished: true,
+            failed_items: 0,
+        });
+        let failed = Some(Latest {
+            finished: true,
+            failed_items: 2,
+        });
+        assert_eq!(unit_status(NotInspected, None, 0), NotInspected);
+        assert_eq!(unit_status(NotInspected, running, 0), Inspecting);
+        assert_eq!(unit_status(Inspecting, running, 3), DefectsOpen);
+        assert_eq!(unit_status(DefectsOpen, passed, 0), Ready);
+        assert_eq!(unit_status(Ready, passed, 1), DefectsOpen);
+        // Failed items and no defect recorded: not ready until a re-inspection passes.
+        assert_eq!(unit_status(Inspecting, failed, 0), Inspecting);
+        // A new inspection of a ready unit runs again.
+        assert_eq!(unit_status(Ready, running, 0), Inspecting);
+        assert_eq!(unit_status(Delivered, passed, 5), Delivered);
+        assert_eq!(unit_status(Refused, None, 0), Refused);
     }
 
     #[test]

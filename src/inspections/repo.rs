@@ -241,22 +241,49 @@ pub async fn pending_defects_of(c: &mut impl DbConn, id: Uuid) -> Result<i64, Ap
     })?)
 }
 
-/// Recomputes a unit's stage-1 status from its inspections and pending defects, and writes it
-/// (bumping the status map) when it changed.
+/// Recomputes a unit's stage-1 status from its newest inspection and pending defects, and
+/// writes it (bumping the status map) when it changed.
 pub async fn refresh_unit_status(c: &mut impl DbConn, unit: Uuid) -> Result<(), AppError> {
-    const SQL: &str = "select u.status,
-            (select count(*) from inspections i where i.unit_id = u.id),
-            (select count(*) from inspections i where i.unit_id = u.id and i.finished_at is not null),
+    const UNIT: &str = "select u.status,
             (select count(*) from defects d where d.unit_id = u.id and d.status in ('open', 'assigned', 'fixed'))
         from units u where u.id = $1";
-    let (status, started, finished, pending): (String, i64, i64, i64) =
-        run!(c, |c| sqlx::query_as(SQL).bind(unit).fetch_one(c).await)?;
+    const LATEST: &str = "select i.finished_at is not null,
+            (select count(*) from inspection_results r where r.inspection_id = i.id and r.outcome = 'fail')
+        from inspections i where i.unit_id = $1 order by i.started_at desc, i.id limit 1";
+    let (status, pending): (String, i64) =
+        run!(c, |c| sqlx::query_as(UNIT).bind(unit).fetch_one(c).await)?;
+    let latest: Option<(bool, i64)> = run!(c, |c| sqlx::query_as(LATEST)
+        .bind(unit)
+        .fetch_optional(c)
+        .await)?;
+    let latest = latest.map(|(finished, failed_items)| super::Latest {
+        finished,
+        failed_items,
+    });
     let current = UnitStatus::parse(&status).ok_or_else(|| anyhow::anyhow!("bad status"))?;
-    let next = super::unit_status(current, started > 0, finished > 0, pending);
+    let next = super::unit_status(current, latest, pending);
     if next != current {
         crate::org::repo::set_unit_status(c, unit, next).await?;
     }
     Ok(())
+}
+
+/// The running inspection of a unit or common area at a stage, if there is one.
+pub async fn running(
+    c: &mut impl DbConn,
+    unit: Option<Uuid>,
+    area: Option<Uuid>,
+    stage: &str,
+) -> Result<Option<Uuid>, AppError> {
+    const SQL: &str = "select id from inspections
+        where (unit_id = $1 or common_area_id = $2) and stage = $3 and finished_at is null
+        order by started_at desc limit 1";
+    Ok(run!(c, |c| sqlx::query_scalar(SQL)
+        .bind(unit)
+        .bind(area)
+        .bind(stage)
+        .fetch_optional(c)
+        .await)?)
 }
 
 /// Self-inspection coverage (一户一验完成率): units with a finished self inspection, and units in

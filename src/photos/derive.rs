@@ -9,7 +9,7 @@ use std::io::Cursor;
 use fast_image_resize::images::{Image as FirImage, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use turbojpeg::{Colorspace, Compressor, Decompressor, PixelFormat, ScalingFactor, Subsamp};
 
 use crate::error::AppError;
@@ -209,18 +209,40 @@ fn resize_ref(src: &Rgb, width: u32, height: u32) -> Result<Rgb, AppError> {
 
 /// `src` turned upright per its Exif orientation (done on the small preview, not the original).
 fn orient(src: Rgb, orientation: Orientation) -> Result<Rgb, AppError> {
-    if orientation == Orientation::NoTransforms {
+    let exif = orientation.to_exif();
+    if exif == 1 {
         return Ok(src);
     }
-    let buffer = RgbImage::from_raw(src.width, src.height, src.pixels)
-        .ok_or_else(|| internal("raster size mismatch"))?;
-    let mut image = DynamicImage::ImageRgb8(buffer);
-    image.apply_orientation(orientation);
-    let (width, height) = (image.width(), image.height());
+    let (w, h) = (src.width as usize, src.height as usize);
+    let transposed = exif >= 5;
+    let (dw, dh) = if transposed { (h, w) } else { (w, h) };
+    let wi = w as isize;
+    // Per Exif orientation 2..=8: the source pixel of the first pixel of destination row `y`,
+    // and how far the source moves for each step along that row (±1 for flips, ±w for the
+    // rotations, which read a source column).
+    let row_start = |y: usize| match exif {
+        2 => (w - 1, y, -1),
+        3 => (w - 1, h - 1 - y, -1),
+        4 => (0, h - 1 - y, 1),
+        5 => (y, 0, wi),
+        6 => (y, h - 1, -wi),
+        7 => (w - 1 - y, h - 1, -wi),
+        _ => (w - 1 - y, 0, wi),
+    };
+    let mut pixels = vec![0u8; src.pixels.len()];
+    for (y, row) in pixels.chunks_exact_mut(dw * 3).enumerate() {
+        let (sx, sy, step) = row_start(y);
+        let mut i = (sy * w + sx) as isize;
+        for px in row.chunks_exact_mut(3) {
+            let s = i as usize * 3;
+            px.copy_from_slice(&src.pixels[s..s + 3]);
+            i += step;
+        }
+    }
     Ok(Rgb {
-        width,
-        height,
-        pixels: image.into_rgb8().into_raw(),
+        width: u32::try_from(dw).map_err(internal)?,
+        height: u32::try_from(dh).map_err(internal)?,
+        pixels,
     })
 }
 

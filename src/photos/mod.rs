@@ -136,25 +136,36 @@ impl Photos {
 
     /// Bounded (semaphore) + tokio::task::spawn_blocking: runs `ingest`, then writes original
     /// (byte-for-byte), preview and thumb into the store. Idempotent for the same bytes.
+    ///
+    /// The original is written and synced to a temporary file while it is being decoded (its
+    /// magic bytes checked first), so the disk wait overlaps the CPU work; it becomes visible
+    /// only once the photo has passed, next to its derivatives.
     pub async fn ingest(&self, bytes: Bytes) -> Result<Ingested, AppError> {
         if bytes.len() > MAX_BYTES {
             return Err(AppError::PhotoTooLarge);
         }
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
+        sniff::sniff(&bytes)?;
+        let stage = self.store.stage(bytes.clone());
+        let derive = async {
+            let permit = Arc::clone(&self.permits)
+                .acquire_owned()
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+            // The permit moves into the blocking task: if this future is dropped (client gone),
+            // the decode still counts against the bound until it really ends.
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                ingest(&bytes)
+            })
             .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-        let original = bytes.clone();
-        // The permit moves into the blocking task: if this future is dropped (client gone), the
-        // decode still counts against the bound until it really ends.
-        let ingested = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            ingest(&original)
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+            .map_err(|e| AppError::Internal(e.into()))?
+        };
+        // Both run to the end (no staged file may outlive a refused photo): a refused photo
+        // returns here and drops its staged file.
+        let (staged, ingested) = tokio::join!(stage, derive);
+        let ingested = ingested?;
+        let staged = staged?;
         let sha = &ingested.sha256;
-        // Derivatives first: an original on disk means its derivatives are there too.
         tokio::try_join!(
             self.store.put(
                 Variant::Preview,
@@ -163,8 +174,8 @@ impl Photos {
             ),
             self.store
                 .put(Variant::Thumb, sha, Bytes::copy_from_slice(&ingested.thumb)),
+            staged.commit(sha),
         )?;
-        self.store.put(Variant::Original, sha, bytes).await?;
         Ok(ingested)
     }
 

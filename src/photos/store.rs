@@ -1,10 +1,13 @@
 //! Where photo files live: a content-addressed local directory, the one storage seam (an S3
-//! store can sit behind the same two methods later).
+//! store can sit behind the same methods later).
 //!
 //! Layout: `<root>/original/ab/<sha>`, `<root>/preview/ab/<sha>.jpg`, `<root>/thumb/ab/<sha>.jpg`
 //! (`ab` = the first two hex digits). A file is written to a temporary name in its final
 //! directory, synced, then renamed into place, so readers never see half a file; a file already
-//! present is not written again (same name = same bytes).
+//! present is not written again (same name = same bytes). An original can also be staged (written
+//! and synced under `<root>/tmp/` while its photo is still being decoded) and committed once its
+//! SHA-256 is known. After a rename into `original/`, the directory is synced too: the original
+//! is the one file that cannot be derived again.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -58,10 +61,32 @@ impl LocalStore {
         let path = self
             .path(variant, sha)
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("photo store: bad sha {sha:?}")))?;
-        tokio::task::spawn_blocking(move || write_once(&path, &bytes))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?
-            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("photo store write")))
+        let sync_dir = variant == Variant::Original;
+        blocking(move || write_once(&path, &bytes, sync_dir)).await
+    }
+
+    /// Writes and syncs `bytes` under a temporary name, to become an original with
+    /// [`Staged::commit`] once its SHA-256 is known (dropped uncommitted, the file is removed).
+    pub async fn stage(&self, bytes: Bytes) -> Result<Staged, AppError> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let dir = self.root.join("tmp");
+        let tmp = dir.join(format!(
+            "{}.{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let staged = Staged {
+            store: self.clone(),
+            tmp: Some(tmp.clone()),
+        };
+        blocking(move || {
+            std::fs::create_dir_all(&dir)?;
+            let mut file = std::fs::File::create_new(&tmp)?;
+            file.write_all(&bytes)?;
+            file.sync_all()
+        })
+        .await?;
+        Ok(staged)
     }
 
     /// The bytes of `variant` of `sha`; `NotFound` when absent or when `sha` is malformed.
@@ -77,15 +102,75 @@ impl LocalStore {
     }
 }
 
-/// Writes `path` through a temporary file in the same directory unless it exists.
-fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+/// An original written and synced under a temporary name, not yet visible.
+#[derive(Debug)]
+pub struct Staged {
+    store: LocalStore,
+    tmp: Option<PathBuf>,
+}
+
+impl Staged {
+    /// Moves the staged file into place as the original of `sha`; returns `false` (and removes
+    /// the staged file) when that original is already present.
+    pub async fn commit(mut self, sha: &str) -> Result<bool, AppError> {
+        let path = self
+            .store
+            .path(Variant::Original, sha)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("photo store: bad sha {sha:?}")))?;
+        let Some(tmp) = self.tmp.take() else {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "staged file committed twice"
+            )));
+        };
+        blocking(move || {
+            if path.try_exists()? {
+                std::fs::remove_file(&tmp)?;
+                return Ok(false);
+            }
+            let dir = parent(&path)?;
+            std::fs::create_dir_all(dir)?;
+            std::fs::rename(&tmp, &path).inspect_err(|_| {
+                let _ = std::fs::remove_file(&tmp);
+            })?;
+            std::fs::File::open(dir)?.sync_all()?;
+            Ok(true)
+        })
+        .await
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // Uncommitted (the photo was refused, or the request went away): nothing to keep.
+        if let Some(tmp) = self.tmp.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Runs blocking file work off the executor; an I/O error is an internal error.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("photo store")))
+}
+
+fn parent(path: &Path) -> std::io::Result<&Path> {
+    path.parent()
+        .ok_or_else(|| std::io::Error::other("store path without a directory"))
+}
+
+/// Writes `path` through a temporary file in the same directory unless it exists; with
+/// `sync_dir`, also syncs the directory so that the rename survives a crash.
+fn write_once(path: &Path, bytes: &[u8], sync_dir: bool) -> std::io::Result<bool> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     if path.try_exists()? {
         return Ok(false);
     }
-    let dir = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("store path without a directory"))?;
+    let dir = parent(path)?;
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(
@@ -103,6 +188,9 @@ fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
+    }
+    if sync_dir {
+        std::fs::File::open(dir)?.sync_all()?;
     }
     Ok(true)
 }
@@ -186,5 +274,33 @@ mod tests {
             store.put(Variant::Thumb, "../x", Bytes::new()).await,
             Err(AppError::Internal(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn staged_originals_appear_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().to_path_buf());
+        let staging = || std::fs::read_dir(dir.path().join("tmp")).unwrap().count();
+
+        let dropped = store.stage(Bytes::from_static(b"refused")).await.unwrap();
+        assert_eq!(staging(), 1);
+        drop(dropped);
+        assert_eq!(staging(), 0, "an uncommitted file is removed");
+
+        let staged = store.stage(Bytes::from_static(b"photo")).await.unwrap();
+        assert!(matches!(
+            store.get(Variant::Original, SHA).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(staged.commit(SHA).await.unwrap());
+        assert_eq!(store.get(Variant::Original, SHA).await.unwrap(), b"photo");
+
+        let again = store.stage(Bytes::from_static(b"other")).await.unwrap();
+        assert!(
+            !again.commit(SHA).await.unwrap(),
+            "already present: kept as it was"
+        );
+        assert_eq!(store.get(Variant::Original, SHA).await.unwrap(), b"photo");
+        assert_eq!(staging(), 0);
     }
 }

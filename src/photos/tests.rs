@@ -322,4 +322,73 @@ async fn the_service_refuses_bad_uploads_and_stores_nothing() {
         Err(AppError::PhotoHeic)
     ));
     assert!(!dir.path().join("store").exists());
+
+    // A JPEG refused after decoding started: its staged original is gone too.
+    let jpeg = fixtures::jpeg(&fixtures::noisy_rgb(400, 300, 3), 400, 300, 90);
+    let truncated = Bytes::copy_from_slice(&jpeg[..jpeg.len() / 2]);
+    assert!(matches!(
+        photos.ingest(truncated).await,
+        Err(AppError::PhotoCorrupt(_))
+    ));
+    let staging = std::fs::read_dir(dir.path().join("store/tmp"))
+        .unwrap()
+        .count();
+    assert_eq!(staging, 0, "staged original removed");
+    assert!(!dir.path().join("store/original").exists());
+}
+
+#[test]
+fn grey_and_cmyk_jpegs_become_rgb() {
+    let compress = |pixels: &[u8], format: turbojpeg::PixelFormat, subsamp| {
+        let image = turbojpeg::Image {
+            pixels,
+            width: 64,
+            pitch: 64 * format.size(),
+            height: 32,
+            format,
+        };
+        turbojpeg::compress(image, 95, subsamp).unwrap().to_vec()
+    };
+    let grey: Vec<u8> = (0..32)
+        .flat_map(|_| (0..64u32).map(|x| if x < 32 { 30 } else { 220 }))
+        .collect();
+    let ingested = ingest(&compress(
+        &grey,
+        turbojpeg::PixelFormat::GRAY,
+        turbojpeg::Subsamp::Gray,
+    ))
+    .unwrap();
+    let (w, _, rgb) = decode(&ingested.preview);
+    assert!(pixel(&rgb, w, 8, 16).iter().all(|&c| c < 50));
+    assert!(pixel(&rgb, w, 56, 16).iter().all(|&c| c > 200));
+
+    // Adobe-style inverted CMYK (255 = no ink): red on the left, blue on the right.
+    let cmyk: Vec<u8> = (0..32)
+        .flat_map(|_| {
+            (0..64u32).flat_map(|x| {
+                if x < 32 {
+                    [255, 0, 0, 255]
+                } else {
+                    [0, 0, 255, 255]
+                }
+            })
+        })
+        .collect();
+    let jpeg = compress(
+        &cmyk,
+        turbojpeg::PixelFormat::CMYK,
+        turbojpeg::Subsamp::None,
+    );
+    assert_eq!(
+        turbojpeg::read_header(&jpeg).unwrap().colorspace,
+        turbojpeg::Colorspace::YCCK
+    );
+    let ingested = ingest(&jpeg).unwrap();
+    let (w, _, rgb) = decode(&ingested.preview);
+    assert!(is_red(pixel(&rgb, w, 8, 16)), "{:?}", pixel(&rgb, w, 8, 16));
+    assert!(
+        is_blue(pixel(&rgb, w, 56, 16)),
+        "{:?}",
+        pixel(&rgb, w, 56, 16)
+    );
 }

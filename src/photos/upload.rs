@@ -58,15 +58,26 @@ pub fn variant(s: &str) -> Result<Variant, AppError> {
     }
 }
 
-/// An image response; photos never change under their id, so clients may cache them for good.
-pub fn image_response(bytes: Vec<u8>, mime: &str) -> Response {
+/// How long a client may keep an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caching {
+    /// For good: a defect photo never changes under its id.
+    Immutable,
+    /// Ask again each time (with the ETag): a floor plan can be replaced under its address.
+    Revalidate,
+}
+
+/// An image response with its caching rule; the ETag is the content hash.
+pub fn image_response(bytes: Vec<u8>, mime: &str, etag: &str, caching: Caching) -> Response {
+    let cache = match caching {
+        Caching::Immutable => "private, max-age=31536000, immutable",
+        Caching::Revalidate => "private, no-cache",
+    };
     (
         [
             (header::CONTENT_TYPE, mime.to_owned()),
-            (
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable".to_owned(),
-            ),
+            (header::CACHE_CONTROL, cache.to_owned()),
+            (header::ETAG, format!("\"{etag}\"")),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         bytes,

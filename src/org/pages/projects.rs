@@ -245,6 +245,8 @@ struct UnitPage {
     updated_at: String,
     is_admin: bool,
     saved: bool,
+    /// Floor plan with the defects' pins, the unit's inspections, the link to inspect.
+    insp: crate::inspections::pages::UnitExtras,
 }
 
 /// An SVG QR code of `url`.
@@ -257,7 +259,8 @@ pub fn qr_svg(url: &str, px: u32) -> Result<String, AppError> {
         .build())
 }
 
-/// The unit page: location, area, layout, buyers (phones masked), its QR code.
+/// The unit page: location, area, layout, buyers (phones masked), the floor plan with a pin per
+/// defect, the unit's inspections and the link to inspect, its QR code.
 pub async fn unit(
     State(app): State<AppState>,
     user: CurrentUser,
@@ -270,6 +273,7 @@ pub async fn unit(
     user.require_visible(row.project_id)?;
     let buyers = repo::buyers_of(&mut conn, id).await?;
     drop(conn);
+    let insp = crate::inspections::pages::unit_extras(&app, &user, l, id, row.project_id).await?;
     let project_name = row.project_name.clone();
     let building = row.building.clone();
     let updated_at = crate::clock::show(row.updated_at);
@@ -301,6 +305,7 @@ pub async fn unit(
         updated_at,
         is_admin,
         saved,
+        insp,
     })
 }
 
