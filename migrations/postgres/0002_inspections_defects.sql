@@ -105,6 +105,9 @@ create table defects (
     number integer not null,
     unit_id uuid references units(id),
     common_area_id uuid references common_areas(id),
+    -- Copied from the unit (or area) so the list filters without joins.
+    building_id uuid references buildings(id),
+    floor integer,
     room text not null default '',
     part text not null default '',
     trade text not null,
@@ -128,8 +131,10 @@ create table defects (
 );
 create index defects_project_status on defects (project_id, status, number);
 create index defects_project_unit on defects (project_id, unit_id);
+create index defects_project_building on defects (project_id, building_id, status, number);
+create index defects_project_trade on defects (project_id, trade, status, due_on, number);
 create index defects_contractor on defects (contractor_id, status, due_on);
-create index defects_project_due on defects (project_id, due_on);
+create index defects_project_due on defects (project_id, status, due_on);
 
 -- Every transition: who, when, from, to, and a note. Rows are only ever added.
 create table defect_events (

@@ -325,7 +325,8 @@ impl DefectQuery {
 /// One page of defects.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DefectPage {
-    /// Defects matching the filters in all.
+    /// Defects matching the filters in all; counting stops at 10,001, so a value above 10,000
+    /// means "more than 10,000" (filter to narrow it down).
     pub total: i64,
     /// This page, from 1.
     pub page: i64,

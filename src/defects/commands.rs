@@ -126,12 +126,14 @@ pub async fn create(
             Err(AppError::AlreadyExists)
         };
     }
-    let building = check_location(&mut tx, project, &body).await?;
+    let (building, floor) = check_location(&mut tx, project, &body).await?;
     let record = NewDefectRecord {
         id,
         project_id: project,
         unit_id: body.unit_id,
         common_area_id: body.common_area_id,
+        building_id: building,
+        floor,
         room: body.room.trim().to_owned(),
         part: body.part.trim().to_owned(),
         trade: body.trade.as_str().to_owned(),
@@ -215,25 +217,26 @@ fn validate(body: &NewDefect) -> Result<(), AppError> {
 }
 
 /// Checks the unit or common area, contractor and inspection belong to the project; returns
-/// the building (for building-level presets).
+/// the building (for building-level presets and the list filter) and the floor.
 async fn check_location(
     c: &mut impl DbConn,
     project: Uuid,
     body: &NewDefect,
-) -> Result<Option<Uuid>, AppError> {
-    let building = if let Some(unit) = body.unit_id {
+) -> Result<(Option<Uuid>, Option<i32>), AppError> {
+    let (building, floor) = if let Some(unit) = body.unit_id {
         let u = crate::org::repo::get_unit(c, unit)
             .await
             .map_err(|_| AppError::field("unit_id", "unknown"))?;
         if u.project_id != project {
             return Err(AppError::field("unit_id", "unknown"));
         }
-        Some(u.building_id)
+        (Some(u.building_id), Some(u.floor))
     } else {
         let area = body.common_area_id.unwrap_or_default();
-        repo::common_area_building(c, project, area)
+        let building = repo::common_area_building(c, project, area)
             .await?
-            .ok_or_else(|| AppError::field("common_area_id", "unknown"))?
+            .ok_or_else(|| AppError::field("common_area_id", "unknown"))?;
+        (building, None)
     };
     if let Some(contractor) = body.contractor_id
         && !repo::contractor_in_project(c, project, contractor).await?
@@ -245,7 +248,7 @@ async fn check_location(
     {
         return Err(AppError::field("inspection_id", "unknown"));
     }
-    Ok(building)
+    Ok((building, floor))
 }
 
 /// A lifecycle command from the API or a page.

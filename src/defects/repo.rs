@@ -90,7 +90,7 @@ impl DefectRow {
 }
 
 const DEFECT_SQL: &str = "select d.id, d.project_id, d.number, d.unit_id, u.number as unit_number,
-        e.building_id, u.floor, u.layout_id, d.common_area_id, ca.name as area_name, d.room, d.part,
+        d.building_id, d.floor, u.layout_id, d.common_area_id, ca.name as area_name, d.room, d.part,
         d.trade, d.description, d.severity, d.stage, d.inspection_id, d.raised_by,
         us.display_name as raised_by_name, d.status, d.contractor_id, c.name as contractor_name,
         d.due_on, d.send_backs, d.pin_x, d.pin_y, d.cancel_reason, d.created_at, d.updated_at,
@@ -98,7 +98,6 @@ const DEFECT_SQL: &str = "select d.id, d.project_id, d.number, d.unit_id, u.numb
           order by p.uploaded_at, p.id limit 1) as thumb_photo
     from defects d
     left join units u on u.id = d.unit_id
-    left join entrances e on e.id = u.entrance_id
     left join common_areas ca on ca.id = d.common_area_id
     left join contractors c on c.id = d.contractor_id
     join users us on us.id = d.raised_by";
@@ -114,6 +113,10 @@ pub struct NewDefectRecord {
     pub unit_id: Option<Uuid>,
     /// ... common area.
     pub common_area_id: Option<Uuid>,
+    /// Building of the unit or area.
+    pub building_id: Option<Uuid>,
+    /// Floor of the unit.
+    pub floor: Option<i32>,
     /// Room.
     pub room: String,
     /// Part.
@@ -153,8 +156,9 @@ pub async fn insert(
 ) -> Result<bool, AppError> {
     const SQL: &str = "insert into defects (id, project_id, number, unit_id, common_area_id, room,
             part, trade, description, severity, stage, inspection_id, raised_by, status, pin_x,
-            pin_y, created_at, updated_at)
-        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15, $16, $16)
+            pin_y, created_at, updated_at, building_id, floor)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15, $16, $16,
+            $17, $18)
         on conflict (id) do nothing";
     let n = exec!(c, |c| sqlx::query(SQL)
         .bind(d.id)
@@ -173,6 +177,8 @@ pub async fn insert(
         .bind(d.pin.map(|p| p.0))
         .bind(d.pin.map(|p| p.1))
         .bind(now)
+        .bind(d.building_id)
+        .bind(d.floor)
         .execute(c)
         .await)?;
     Ok(n == 1)
@@ -588,10 +594,10 @@ where
 {
     q.push(" where d.project_id = ").push_bind(project);
     if let Some(b) = f.building {
-        q.push(" and e.building_id = ").push_bind(b);
+        q.push(" and d.building_id = ").push_bind(b);
     }
     if let Some(fl) = f.floor {
-        q.push(" and u.floor = ").push_bind(fl);
+        q.push(" and d.floor = ").push_bind(fl);
     }
     if let Some(u) = f.unit {
         q.push(" and d.unit_id = ").push_bind(u);
@@ -634,6 +640,9 @@ where
 }
 
 /// One page of a project's defects matching `f`, and how many match in all.
+///
+/// The page's ids are found first on `defects` alone (indexed filters, no per-row subqueries),
+/// then only those rows are joined with names and thumbnails.
 pub async fn list(
     c: &mut impl DbConn,
     project: Uuid,
@@ -648,26 +657,39 @@ pub async fn list(
             " order by case when d.due_on is null then 1 else 0 end, d.due_on, d.number desc"
         }
     };
+    // Text search needs the unit number; every other filter is on `defects` itself.
+    let from = if f.text.is_some() {
+        "from defects d left join units u on u.id = d.unit_id"
+    } else {
+        "from defects d"
+    };
     let rows = run!(c, |c| {
         let mut q = QueryBuilder::new(DEFECT_SQL);
+        q.push(" join (select d.id ").push(from);
         push_filter(&mut q, project, f);
         q.push(order_sql)
             .push(" limit ")
             .push_bind(limit)
             .push(" offset ")
-            .push_bind(offset);
+            .push_bind(offset)
+            .push(") page on page.id = d.id")
+            .push(order_sql);
         q.build_query_as::<DefectRow>().fetch_all(&mut *c).await
     })?;
+    // Counting stops past MAX_COUNT: an exact "12,345" costs a scan of every match, and nobody
+    // pages that far on a tablet; they filter.
     let total: i64 = run!(c, |c| {
-        let mut q = QueryBuilder::new(
-            "select count(*) from defects d left join units u on u.id = d.unit_id
-                left join entrances e on e.id = u.entrance_id",
-        );
+        let mut q = QueryBuilder::new("select count(*) from (select 1 ");
+        q.push(from);
         push_filter(&mut q, project, f);
+        q.push(" limit ").push_bind(MAX_COUNT + 1).push(") matches");
         q.build_query_scalar().fetch_one(&mut *c).await
     })?;
     Ok((rows, total))
 }
+
+/// Where list counts stop: a `total` above this means "more than this many".
+pub const MAX_COUNT: i64 = 10_000;
 
 /// Counts of a project's defects per status, for filter chips.
 pub async fn status_counts(

@@ -46,11 +46,13 @@ const ROOMS: [&str; 8] = [
 pub async fn seed(db: &Db, project: Uuid, count: usize, seed: u64) -> Result<usize, AppError> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut conn = db.read().await?;
-    let units: Vec<Uuid> = crate::org::repo::status_map(&mut conn, project)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
+    let units: Vec<(Uuid, Uuid, i32)> = crate::run!(&mut conn, |c| sqlx::query_as(
+        "select u.id, e.building_id, u.floor from units u
+            join entrances e on e.id = u.entrance_id where u.project_id = $1"
+    )
+    .bind(project)
+    .fetch_all(c)
+    .await)?;
     let presets = repo::presets(&mut conn, project).await?;
     let raiser: Uuid = crate::run!(&mut conn, |c| sqlx::query_scalar(
         "select user_id from memberships where role = 'inspector' limit 1"
@@ -71,16 +73,18 @@ pub async fn seed(db: &Db, project: Uuid, count: usize, seed: u64) -> Result<usi
     for chunk in rows.chunks(CHUNK) {
         exec!(&mut tx, |c| {
             let mut q = QueryBuilder::new(
-                "insert into defects (id, project_id, number, unit_id, room, part, trade,
-                    description, severity, stage, raised_by, status, contractor_id, due_on,
-                    send_backs, cancel_reason, created_at, updated_at) ",
+                "insert into defects (id, project_id, number, unit_id, building_id, floor, room,
+                    part, trade, description, severity, stage, raised_by, status, contractor_id,
+                    due_on, send_backs, cancel_reason, created_at, updated_at) ",
             );
             q.push_values(chunk, |mut b, r| {
                 let at = now - Duration::minutes(r.age_minutes);
                 b.push_bind(r.id)
                     .push_bind(project)
                     .push_bind(first + r.index)
-                    .push_bind(r.unit)
+                    .push_bind(r.unit.0)
+                    .push_bind(r.unit.1)
+                    .push_bind(r.unit.2)
                     .push_bind(r.room)
                     .push_bind("墙面")
                     .push_bind(r.trade)
@@ -123,8 +127,12 @@ pub async fn seed(db: &Db, project: Uuid, count: usize, seed: u64) -> Result<usi
     .execute(c)
     .await)?;
     for u in &units {
-        crate::inspections::repo::refresh_unit_status(&mut tx, *u).await?;
+        crate::inspections::repo::refresh_unit_status(&mut tx, u.0).await?;
     }
+    tx.commit().await?;
+    // Fresh statistics after a bulk load, so the planners pick the selective indexes.
+    let mut tx = db.begin().await?;
+    exec!(&mut tx, |c| sqlx::query("analyze").execute(c).await)?;
     tx.commit().await?;
     Ok(count)
 }
@@ -132,7 +140,8 @@ pub async fn seed(db: &Db, project: Uuid, count: usize, seed: u64) -> Result<usi
 struct Row {
     id: Uuid,
     index: i32,
-    unit: Uuid,
+    /// Unit, its building and floor.
+    unit: (Uuid, Uuid, i32),
     room: &'static str,
     trade: &'static str,
     description: &'static str,
@@ -149,7 +158,7 @@ impl Row {
     fn random(
         rng: &mut StdRng,
         i: usize,
-        units: &[Uuid],
+        units: &[(Uuid, Uuid, i32)],
         presets: &[repo::PresetRow],
         today: chrono::NaiveDate,
     ) -> Row {

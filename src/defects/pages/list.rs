@@ -218,9 +218,13 @@ impl ListPage {
     }
 
     fn count_label(&self) -> String {
-        self.c
-            .l
-            .fmt("defects.count", &[("n", &self.c.l.count(self.total))])
+        // The list stops counting past MAX_COUNT: say "10,000+" rather than a false number.
+        let n = if self.total > crate::defects::repo::MAX_COUNT {
+            format!("{}+", self.c.l.count(crate::defects::repo::MAX_COUNT))
+        } else {
+            self.c.l.count(self.total)
+        };
+        self.c.l.fmt("defects.count", &[("n", &n)])
     }
 
     fn kept_fixer(&self, id: &Uuid) -> bool {
