@@ -10,192 +10,17 @@
 mod common;
 
 use std::io::Write;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use common::{TestApp, hidden};
+use common::browser::{PATIENCE, POLL, path_of, wait_for_path, wait_for_text, with_browser};
+use common::{TestApp, hidden, jpeg};
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use handover::org::demo::DEMO_PASSWORD;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-/// How long any wait for the browser may take before the test fails.
-const PATIENCE: Duration = Duration::from_secs(30);
-/// Poll interval of every wait.
-const POLL: Duration = Duration::from_millis(25);
-
-/// A `chromedriver` process, killed (with the browsers it started) when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-    /// Chromium's profile (`--user-data-dir`), removed after the driver is gone.
-    profile: tempfile::TempDir,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        // End the browsers this driver started, found by their unique profile directory, so
-        // that none outlives a failed test; a group kill is avoided, it reached other processes.
-        let _ = Command::new("pkill")
-            .args(["-KILL", "-f", &self.profile.path().display().to_string()])
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A free loopback port.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-/// Starts `chromedriver` on a free port and waits until it reports ready.
-async fn start_driver() -> Driver {
-    assert!(
-        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
-        "{CHROMEDRIVER} and {CHROMIUM} are needed: run .ci/deps"
-    );
-    let port = free_port();
-    let mut cmd = Command::new(CHROMEDRIVER);
-    cmd.arg(format!("--port={port}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let child = cmd.spawn().expect("start chromedriver");
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        profile: tempfile::tempdir().expect("tempdir"),
-    };
-    let http = common::client();
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let ready = match http.get(format!("{}/status", driver.url)).send().await {
-            Ok(resp) => resp
-                .json::<Value>()
-                .await
-                .is_ok_and(|v| v["value"]["ready"] == true),
-            Err(_) => false,
-        };
-        if ready {
-            return driver;
-        }
-        assert!(Instant::now() < deadline, "chromedriver did not get ready");
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-/// A headless Chromium session at tablet size (1280×800) preferring Chinese.
-async fn open_browser(driver: &Driver) -> Client {
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--lang=zh-CN",
-                "--window-size=1280,800",
-                format!("--user-data-dir={}", driver.profile.path().display()),
-            ],
-            "prefs": { "intl.accept_languages": "zh-CN,zh" },
-        },
-    });
-    let Value::Object(caps) = caps else {
-        unreachable!()
-    };
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("start a Chromium session");
-    client
-        .set_window_size(1280, 800)
-        .await
-        .expect("window size");
-    client
-}
-
-/// Runs `body` against a fresh server and a fresh browser, and always ends the browser session,
-/// also when `body` fails.
-async fn with_browser<F, Fut>(body: F)
-where
-    F: FnOnce(TestApp, Client) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let app = common::spawn_app().await;
-    let driver = start_driver().await;
-    let client = open_browser(&driver).await;
-    let outcome = tokio::spawn(body(app, client.clone())).await;
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
-}
-
-/// The path (and query) of the page the browser shows.
-async fn path_of(b: &Client) -> String {
-    let url = b.current_url().await.expect("current url");
-    match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
-    }
-}
-
-/// Waits until the browser shows a page whose path and query satisfy `ok`.
-async fn wait_for_path(b: &Client, what: &str, ok: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let path = path_of(b).await;
-        if ok(&path) {
-            return path;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "expected {what}, the browser is on {path}"
-        );
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-/// Waits until the element `css` is on the page and its text contains `text`.
-async fn wait_for_text(b: &Client, css: &str, text: &str) {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let seen = match b.find(Locator::Css(css)).await {
-            Ok(e) => e.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if seen.contains(text) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "expected {text:?} in {css}, found {seen:?} on {}",
-            path_of(b).await
-        );
-        tokio::time::sleep(POLL).await;
-    }
-}
 
 /// Waits until the element `css` is on the page and displayed.
 async fn wait_shown(b: &Client, css: &str) -> Element {
@@ -261,18 +86,6 @@ async fn log_in(b: &Client, app: &TestApp, username: &str) {
         .await
         .expect("submit");
     wait_for_path(b, "the landing page", |p| !p.starts_with("/login")).await;
-}
-
-/// A camera-like JPEG: a gradient of `width` × `height`.
-fn jpeg(width: u32, height: u32, seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, seed])
-    });
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
-        .encode_image(&img)
-        .expect("encode jpeg");
-    out
 }
 
 /// Uploads a floor plan for the unit's layout on the administrator's layouts page.

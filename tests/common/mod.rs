@@ -2,6 +2,8 @@
 //! `HANDOVER_TEST_PG` (a PostgreSQL server URL; unset means SQLite in a temp dir).
 #![allow(dead_code)]
 
+pub mod browser;
+
 use handover::app::{AppState, serve};
 use handover::auth::Role;
 use handover::auth::repo::{MemberScope, grant, insert_user};
