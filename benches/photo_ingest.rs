@@ -39,11 +39,31 @@ fn main() -> Result<()> {
             let out = arg(1).context("make OUT.jpg [WIDTH HEIGHT]")?;
             make(out, number(2, 4000)?, number(3, 3000)?)
         }
+        // `cargo test --all-targets` runs this binary with no arguments: check the pipeline on
+        // a small photo instead of timing a big one.
+        None if std::env::var_os("PHOTO").is_none() => smoke(),
         Some("time") | None => time(&photo()?, number(2, 15)?),
         Some("rss") => rss(&photo()?),
         Some("throughput") => throughput(&photo()?, number(2, 60)?, number(3, 2)?),
         Some(other) => bail!("unknown mode {other:?}: make | time | rss | throughput"),
     }
+}
+
+/// Makes a small photo, ingests it once through the timed path, and checks both derivatives.
+fn smoke() -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("photo-ingest-smoke-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("smoke.jpg");
+    let path = path.to_str().context("temp path is not UTF-8")?;
+    make(path, 800, 600)?;
+    time(path, 1)?;
+    let ingested = photos::ingest(&std::fs::read(path)?).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    std::fs::remove_dir_all(&dir)?;
+    if ingested.preview.is_empty() || ingested.thumb.is_empty() {
+        bail!("ingest made no derivatives");
+    }
+    println!("smoke=ok");
+    Ok(())
 }
 
 /// Runs `ingest` `iterations` times (after one warm-up) and prints the median.

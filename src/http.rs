@@ -2,6 +2,7 @@
 //! with our error shape, and the HTML page responder.
 
 use askama::Template;
+use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
@@ -66,6 +67,46 @@ pub fn page<T: Template>(template: &T) -> Result<Response, AppError> {
         .render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
     Ok(Html(html).into_response())
+}
+
+/// Maps a multipart failure: a body over the limit is 413, anything else malformed.
+pub fn multipart_error(e: MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge
+    } else {
+        AppError::MalformedBody(e.body_text())
+    }
+}
+
+/// Reads one multipart field whole, refused with `too_big` as soon as it passes `max` bytes
+/// (or when the body as a whole passes its limit).
+pub async fn read_field(
+    mut field: Field<'_>,
+    max: usize,
+    too_big: AppError,
+) -> Result<Vec<u8>, AppError> {
+    let mut buf = Vec::new();
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) if buf.len() + chunk.len() > max => return Err(too_big),
+            Ok(Some(chunk)) => buf.extend_from_slice(&chunk),
+            Ok(None) => return Ok(buf),
+            Err(e) => {
+                return Err(match multipart_error(e) {
+                    AppError::PayloadTooLarge => too_big,
+                    other => other,
+                });
+            }
+        }
+    }
+}
+
+/// Reads a text field of at most `max` bytes: longer is the field's `too_long`, and text that
+/// is not UTF-8 is a malformed body.
+pub async fn read_text(field: Field<'_>, max: usize) -> Result<String, AppError> {
+    let name = field.name().unwrap_or_default().to_owned();
+    let bytes = read_field(field, max, AppError::field(&name, "too_long")).await?;
+    String::from_utf8(bytes).map_err(|_| AppError::MalformedBody(format!("{name}: not UTF-8")))
 }
 
 /// A `303 See Other` to `to` (after a successful page form post).

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{TestApp, assert_error, client, spawn_app};
+use handover::checklists::Scope;
 use handover::checklists::repo::{self, COMMON_TEMPLATE_ID, UNIT_TEMPLATE_ID};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -81,10 +82,10 @@ async fn shipped_templates_are_present_with_their_standards_for_every_role() {
         assert_eq!(list[0]["id"], UNIT_TEMPLATE_ID.to_string());
         assert_eq!(list[0]["name"], "分户验收（毛坯）默认检查表");
         assert_eq!(list[0]["shipped"], true);
-        assert_eq!(list[0]["selected"], true);
+        assert_eq!(list[0]["used_for"], json!(["unit"]));
         assert_eq!(list[0]["latest_version"], 1);
         assert_eq!(list[1]["id"], COMMON_TEMPLATE_ID.to_string());
-        assert_eq!(list[1]["selected"], false);
+        assert_eq!(list[1]["used_for"], json!(["common_area"]));
         assert!(list[0]["item_count"].as_i64().unwrap() >= 60);
     }
 
@@ -322,28 +323,30 @@ async fn copy_and_edit_creates_version_2_while_version_1_stays_unchanged() {
     .await)
     .await;
     assert_eq!(chosen["self_inspection"]["version_id"], v2["id"]);
-    let default = |common: bool| {
+    let default = |scope: Scope| {
         let db = app.db.clone();
         async move {
-            repo::default_version_for(&mut db.read().await.unwrap(), project, common)
+            repo::default_version_for(&mut db.read().await.unwrap(), project, scope)
                 .await
                 .unwrap()
                 .to_string()
         }
     };
-    assert_eq!(default(false).await, v2["id"].as_str().unwrap());
+    assert_eq!(default(Scope::Unit).await, v2["id"].as_str().unwrap());
     let list = ok(app
         .get(&format!("/api/v1/projects/{project}/checklists"), &admin)
         .await)
     .await;
-    let selected: Vec<&Value> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["selected"] == true)
-        .collect();
-    assert_eq!(selected.len(), 1);
-    assert_eq!(selected[0]["id"], tid.as_str());
+    let used_for = |id: &str| {
+        let t = list.as_array().unwrap().iter().find(|t| t["id"] == id);
+        t.unwrap()["used_for"].clone()
+    };
+    assert_eq!(used_for(&tid), json!(["unit"]));
+    assert_eq!(
+        used_for(&COMMON_TEMPLATE_ID.to_string()),
+        json!(["common_area"])
+    );
+    assert_eq!(used_for(&UNIT_TEMPLATE_ID.to_string()), json!([]));
     // A third version moves the default on; the common-area default is untouched.
     let v3 = ok(app
         .post(
@@ -354,11 +357,11 @@ async fn copy_and_edit_creates_version_2_while_version_1_stays_unchanged() {
         .await)
     .await;
     assert_eq!(v3["version"], 3);
-    assert_eq!(default(false).await, v3["id"].as_str().unwrap());
+    assert_eq!(default(Scope::Unit).await, v3["id"].as_str().unwrap());
     let common = repo::latest_version_id(&mut app.db.read().await.unwrap(), COMMON_TEMPLATE_ID)
         .await
         .unwrap();
-    assert_eq!(default(true).await, common.to_string());
+    assert_eq!(default(Scope::CommonArea).await, common.to_string());
     // Back to the shipped default.
     let chosen = ok(put(
         &app,
@@ -381,6 +384,63 @@ async fn copy_and_edit_creates_version_2_while_version_1_stays_unchanged() {
         .await)
     .await;
     assert_eq!(v2_again, v2);
+}
+
+#[tokio::test]
+async fn a_project_chooses_its_common_area_checklist_and_new_area_inspections_run_it() {
+    let app = spawn_app().await;
+    let admin = app.token("admin").await;
+    let property = app.token("property").await;
+    let project = app.demo.project_id;
+    let copy = ok(app
+        .post(
+            &format!("/api/v1/projects/{project}/checklists"),
+            &admin,
+            &json!({"template_id": COMMON_TEMPLATE_ID, "name": "滨江花园公区查验表"}),
+        )
+        .await)
+    .await;
+    let tid = copy["id"].as_str().unwrap();
+    let path = format!("/api/v1/projects/{project}/checklist");
+    let choose = json!({"template_id": tid, "scope": "common_area"});
+    let refused = put(&app, &path, &property, &choose).await;
+    assert_error(refused, StatusCode::FORBIDDEN, "auth.forbidden").await;
+    let bad_scope = json!({"template_id": tid, "scope": "garage"});
+    let refused = put(&app, &path, &admin, &bad_scope).await;
+    assert_error(refused, StatusCode::BAD_REQUEST, "request.malformed_body").await;
+    let chosen = ok(put(&app, &path, &admin, &choose).await).await;
+    assert_eq!(chosen["common_area"]["template_id"], tid);
+    assert_eq!(
+        chosen["self_inspection"]["template_id"],
+        UNIT_TEMPLATE_ID.to_string()
+    );
+    // The property manager's next takeover inspection of a common area runs the copy.
+    let areas: Value = ok(app
+        .get(
+            &format!("/api/v1/projects/{project}/common-areas"),
+            &property,
+        )
+        .await)
+    .await;
+    let started = app
+        .post(
+            &format!("/api/v1/projects/{project}/inspections"),
+            &property,
+            &json!({"common_area_id": areas[0]["id"], "stage": "takeover"}),
+        )
+        .await;
+    assert_eq!(started.status(), StatusCode::CREATED);
+    let started: Value = started.json().await.unwrap();
+    assert_eq!(started["version_id"], copy["latest_version_id"]);
+    // A unit inspection still runs the shipped unit template.
+    let unit_version =
+        repo::default_version_for(&mut app.db.read().await.unwrap(), project, Scope::Unit)
+            .await
+            .unwrap();
+    let shipped = repo::latest_version_id(&mut app.db.read().await.unwrap(), UNIT_TEMPLATE_ID)
+        .await
+        .unwrap();
+    assert_eq!(unit_version, shipped);
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ mod common;
 
 use common::{TestApp, hidden, spawn_app};
 use handover::checklists::repo::{self, UNIT_TEMPLATE_ID};
-use handover::checklists::{ItemKind, TemplateVersion};
+use handover::checklists::{ItemKind, Scope, TemplateVersion};
 use reqwest::{Client, StatusCode};
 use uuid::Uuid;
 
@@ -78,7 +78,8 @@ async fn admin_pages_render_in_chinese_and_english_without_leaking_the_other() {
         "分户验收（毛坯）默认检查表",
         "公区承接查验默认检查表",
         "随产品提供",
-        "本项目自检使用中",
+        "本项目分户验收使用中",
+        "本项目公区查验使用中",
         "地漏水封不足",
         "常用问题描述",
     ] {
@@ -377,15 +378,30 @@ async fn each_form_save_writes_a_new_version_and_keeps_the_old_one() {
     assert_eq!(latest(&app, tid).await.version, 4);
 
     // Choose it for self-inspection.
-    let resp = post(&c, &app, &format!("{page}/select"), &[("_csrf", &csrf)]).await;
+    let (_, html) = text(&c, &app, &page).await;
+    assert!(html.contains("设为本项目分户验收用表"));
+    assert!(html.contains("设为本项目公区查验用表"));
+    let select = [("_csrf", csrf.as_str()), ("scope", "unit")];
+    let resp = post(&c, &app, &format!("{page}/select"), &select).await;
     assert_eq!(location(&resp), format!("{page}?selected=1"));
-    let chosen = repo::default_version_for(&mut app.db.read().await.unwrap(), project, false)
-        .await
-        .unwrap();
-    assert_eq!(chosen, v4.id);
+    let chosen = |scope| {
+        let db = app.db.clone();
+        async move {
+            repo::default_version_for(&mut db.read().await.unwrap(), project, scope)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(chosen(Scope::Unit).await, v4.id);
+    assert_ne!(chosen(Scope::CommonArea).await, v4.id);
+    let (_, html) = text(&c, &app, &location(&resp)).await;
+    assert!(html.contains("本项目分户验收使用中"));
+    assert!(!html.contains("设为本项目分户验收用表"));
     let (_, list) = text(&c, &app, &format!("/projects/{project}/checklists")).await;
     assert!(list.contains("滨江花园分户验收表"));
     assert!(list.contains("第 4 版"));
+    assert!(list.contains("本项目分户验收使用中"));
+    assert!(list.contains("本项目公区查验使用中"));
 
     // The shipped template is unchanged throughout.
     let shipped = latest(&app, UNIT_TEMPLATE_ID).await;

@@ -716,3 +716,68 @@ async fn my_work_lists_what_waits_on_each_role() {
     assert_eq!(work["to_verify"][0]["id"], a["id"]);
     assert_eq!(work["counts"]["to_fix"], 0, "inspectors fix nothing");
 }
+
+/// The status map's units, as `(id, status)`, and its per-trade counts.
+async fn map_of(app: &TestApp, token: &str, query: &str) -> (Vec<(String, String)>, Value) {
+    let path = format!("/api/v1/projects/{}/status-map{query}", app.demo.project_id);
+    let map: Value = app.get(&path, token).await.json().await.unwrap();
+    let mut units = Vec::new();
+    for b in map["buildings"].as_array().unwrap() {
+        for e in b["entrances"].as_array().unwrap() {
+            for f in e["floors"].as_array().unwrap() {
+                for u in f["units"].as_array().unwrap() {
+                    units.push((
+                        u["id"].as_str().unwrap().to_owned(),
+                        u["status"].to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    (units, map["trades"].clone())
+}
+
+#[tokio::test]
+async fn the_status_map_filters_units_by_the_trade_of_their_pending_defects() {
+    let app = spawn_app().await;
+    let inspector = app.token("inspector").await;
+    let unit = app.a_unit_of(app.demo.project_id).await;
+    let count = |trades: &Value, trade: &str| {
+        let row = trades
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["trade"] == trade);
+        row.unwrap()["count"].as_i64().unwrap()
+    };
+    let (_, before) = map_of(&app, &inspector, "").await;
+    let d = app.a_defect(&inspector, unit, "plumbing").await;
+    let (units, trades) = map_of(&app, &inspector, "?trade=plumbing").await;
+    assert_eq!(count(&trades, "plumbing"), count(&before, "plumbing") + 1);
+    assert!(units.iter().any(|(id, _)| *id == unit.to_string()));
+    assert_eq!(units.len() as i64, count(&trades, "plumbing"));
+    // Cancelled, the defect no longer puts the unit under 给排水.
+    let id = d["id"].as_str().unwrap();
+    let resp = app
+        .post(
+            &format!("/api/v1/defects/{id}/cancel"),
+            &inspector,
+            &json!({"reason": "重复录入"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (units, trades) = map_of(&app, &inspector, "?trade=plumbing").await;
+    assert_eq!(count(&trades, "plumbing"), count(&before, "plumbing"));
+    assert!(!units.iter().any(|(id, _)| *id == unit.to_string()));
+    // An unknown trade is a 400 with a code, not an empty map.
+    let resp = app
+        .get(
+            &format!(
+                "/api/v1/projects/{}/status-map?trade=garden",
+                app.demo.project_id
+            ),
+            &inspector,
+        )
+        .await;
+    assert_error(resp, StatusCode::BAD_REQUEST, "request.malformed_query").await;
+}

@@ -904,3 +904,28 @@ async fn the_excel_page_route_answers_a_workbook() {
         "pages need the session"
     );
 }
+
+#[tokio::test]
+async fn the_project_page_filters_the_status_map_by_trade_with_counts() {
+    let app = spawn_app().await;
+    let c = app.page_login("inspector").await;
+    let token = app.token("inspector").await;
+    let unit = app.a_unit_of(app.demo.project_id).await;
+    app.a_defect(&token, unit, "electrical").await;
+    let project = app.demo.project_id;
+    let (status, html) = text(&c, &app, &format!("/projects/{project}?trade=electrical")).await;
+    assert_eq!(status, StatusCode::OK);
+    let filter = &html[html.find("id=\"trade-filter\"").expect("trade chips")..];
+    let filter = &filter[..filter.find("</div>").unwrap()];
+    assert!(filter.contains("全部专业"), "{filter}");
+    assert!(
+        filter.contains("class=\"on\" data-count=\"1\">电气 <b>1</b>"),
+        "{filter}"
+    );
+    // Each chip keeps the other filters: the state chips keep the trade.
+    let chip = format!("/projects/{project}?status=defects_open&#38;trade=electrical");
+    assert!(html.contains(&chip), "{html}");
+    assert!(html.contains(&format!("href=\"/units/{unit}\"")));
+    let cells = html.matches("class=\"cell ").count();
+    assert_eq!(cells, 1);
+}

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::repo::{self, COMMON_TEMPLATE_ID, TemplateSummary, UNIT_TEMPLATE_ID};
-use super::{ItemInput, Note, TemplateVersion};
+use super::repo::{self, TemplateSummary};
+use super::{ItemInput, Note, Scope, TemplateVersion};
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::clock;
@@ -71,13 +71,13 @@ pub struct TemplateView {
     pub item_count: i64,
     /// When the latest version was written.
     pub updated_at: DateTime<Utc>,
-    /// Whether the project runs this template for self-inspection (in a project's list).
-    pub selected: bool,
+    /// What the project runs this template for (in a project's list; empty elsewhere).
+    pub used_for: Vec<Scope>,
 }
 
 impl TemplateView {
-    /// The view of a template; `selected` when it is the project's self-inspection template.
-    pub fn new(t: TemplateSummary, selected: bool) -> Self {
+    /// The view of a template the project runs for `used_for`.
+    pub fn new(t: TemplateSummary, used_for: Vec<Scope>) -> Self {
         TemplateView {
             shipped: t.project_id.is_none(),
             id: t.id,
@@ -87,7 +87,7 @@ impl TemplateView {
             latest_version: t.version,
             item_count: t.item_count,
             updated_at: t.updated_at,
-            selected,
+            used_for,
         }
     }
 }
@@ -207,12 +207,15 @@ pub struct NewVersion {
     pub base_version_id: Option<Uuid>,
 }
 
-/// The template a project runs for self-inspection.
+/// The template a project runs for units or for common areas.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelectTemplate {
-    /// A shipped template or one of the project's; null = the shipped unit template.
+    /// A shipped template or one of the project's; null = the shipped template of the scope.
     pub template_id: Option<Uuid>,
+    /// What the project runs it for (default `unit`).
+    #[serde(default)]
+    pub scope: Scope,
 }
 
 /// A template version chosen for a kind of inspection.
@@ -269,15 +272,13 @@ pub async fn list_templates(
 ) -> Result<Json<Vec<TemplateView>>, AppError> {
     user.require_visible(id)?;
     let mut conn = app.db.read().await?;
-    let chosen = repo::self_template(&mut conn, id)
-        .await?
-        .unwrap_or(UNIT_TEMPLATE_ID);
+    let chosen = repo::chosen(&mut conn, id).await?;
     let rows = repo::list_templates(&mut conn, id).await?;
     Ok(Json(
         rows.into_iter()
             .map(|t| {
-                let selected = t.id == chosen;
-                TemplateView::new(t, selected)
+                let used_for = chosen.scopes_of(t.id);
+                TemplateView::new(t, used_for)
             })
             .collect(),
     ))
@@ -297,7 +298,7 @@ pub async fn show_template(
     can_read(&user, t.project_id)?;
     let versions = repo::versions(&mut conn, id).await?;
     Ok(Json(TemplateDetail {
-        template: TemplateView::new(t, false),
+        template: TemplateView::new(t, Vec::new()),
         versions: versions
             .into_iter()
             .map(|v| VersionSummaryView {
@@ -347,7 +348,7 @@ pub async fn copy_template(
         repo::copy_to_project(&mut tx, source.id, id, name.trim(), user.id, clock::now()).await?;
     let t = repo::template(&mut tx, new).await?;
     tx.commit().await?;
-    Ok(Json(TemplateView::new(t, false)))
+    Ok(Json(TemplateView::new(t, Vec::new())))
 }
 
 /// Saves a full item list as the template's next version (admins of its project). Shipped
@@ -392,7 +393,7 @@ pub async fn create_version(
 
 async fn project_checklist(app: &AppState, project: Uuid) -> Result<ProjectChecklist, AppError> {
     let mut conn = app.db.read().await?;
-    let chosen = repo::self_template(&mut conn, project).await?;
+    let chosen = repo::chosen(&mut conn, project).await?;
     let mut pick = async |id: Uuid| -> Result<ChosenVersion, AppError> {
         let t = repo::template(&mut conn, id).await?;
         Ok(ChosenVersion {
@@ -403,8 +404,8 @@ async fn project_checklist(app: &AppState, project: Uuid) -> Result<ProjectCheck
         })
     };
     Ok(ProjectChecklist {
-        self_inspection: pick(chosen.unwrap_or(UNIT_TEMPLATE_ID)).await?,
-        common_area: pick(COMMON_TEMPLATE_ID).await?,
+        self_inspection: pick(chosen.unit).await?,
+        common_area: pick(chosen.common_area).await?,
     })
 }
 
@@ -420,7 +421,7 @@ pub async fn show_project_checklist(
     Ok(Json(project_checklist(&app, id).await?))
 }
 
-/// Chooses the template the project runs for self-inspection (admins); null = shipped default.
+/// Chooses the template the project runs for units or common areas (admins); null = shipped.
 #[utoipa::path(put, path = "/api/v1/projects/{id}/checklist", tag = "checklists", security(("bearer" = [])),
     request_body = SelectTemplate, params(("id" = Uuid, Path)),
     responses((status = 200, body = ProjectChecklist), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -435,7 +436,7 @@ pub async fn select_template(
         usable_in(&repo::template(&mut app.db.read().await?, t).await?, id)?;
     }
     let mut tx = app.db.begin().await?;
-    repo::set_self_template(&mut tx, id, body.template_id).await?;
+    repo::set_chosen(&mut tx, id, body.scope, body.template_id).await?;
     tx.commit().await?;
     Ok(Json(project_checklist(&app, id).await?))
 }

@@ -87,6 +87,45 @@ impl Trade {
     }
 }
 
+/// What a project runs a template for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Unit inspections (分户验收, 一户一验).
+    #[default]
+    Unit,
+    /// Common-area inspections (公区查验).
+    CommonArea,
+}
+
+impl Scope {
+    /// Both scopes, units first.
+    pub const ALL: [Scope; 2] = [Scope::Unit, Scope::CommonArea];
+
+    /// The wire and form name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Unit => "unit",
+            Scope::CommonArea => "common_area",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// "Used for unit inspections" in `locale`.
+    pub fn in_use_label(self, locale: Locale) -> &'static str {
+        locale.t(&format!("checklists.in_use.{}", self.as_str()))
+    }
+
+    /// "Use for this project's unit inspections" in `locale`.
+    pub fn select_label(self, locale: Locale) -> &'static str {
+        locale.t(&format!("checklists.select.{}", self.as_str()))
+    }
+}
+
 /// How sure the source of an item's tolerance is (see CHECKLIST-SOURCES.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -15,8 +15,8 @@ use axum::routing::{get, post};
 use uuid::Uuid;
 
 use super::api::{self, NewPhrase};
-use super::repo::{self, TemplateSummary, UNIT_TEMPLATE_ID};
-use super::{Phrase, Trade};
+use super::repo::{self, TemplateSummary};
+use super::{Phrase, Scope, Trade};
 use crate::app::AppState;
 use crate::auth::extract::PageForm;
 use crate::auth::{CurrentUser, Role};
@@ -60,7 +60,8 @@ async fn chrome(
 /// One row of the template list.
 struct TemplateRow {
     t: TemplateSummary,
-    selected: bool,
+    /// What the project runs it for.
+    used_for: Vec<Scope>,
     updated: String,
 }
 
@@ -108,14 +109,12 @@ async fn render_list(
     )
     .await?;
     let mut conn = app.db.read().await?;
-    let chosen = repo::self_template(&mut conn, id)
-        .await?
-        .unwrap_or(UNIT_TEMPLATE_ID);
+    let chosen = repo::chosen(&mut conn, id).await?;
     let templates: Vec<TemplateRow> = repo::list_templates(&mut conn, id)
         .await?
         .into_iter()
         .map(|t| TemplateRow {
-            selected: t.id == chosen,
+            used_for: chosen.scopes_of(t.id),
             updated: clock::show(t.updated_at),
             t,
         })

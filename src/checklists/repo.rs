@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, QueryBuilder};
 use uuid::Uuid;
 
-use super::{Confidence, Item, ItemDef, ItemKind, MeasuredSpec, Note, TemplateVersion, Trade};
+use super::{
+    Confidence, Item, ItemDef, ItemKind, MeasuredSpec, Note, Scope, TemplateVersion, Trade,
+};
 use crate::db::{DbConn, Tx};
 use crate::error::AppError;
 use crate::{exec, run};
@@ -208,50 +210,75 @@ pub async fn latest_version_id(c: &mut impl DbConn, template_id: Uuid) -> Result
     .ok_or(AppError::NotFound)
 }
 
-/// The template a project chose for self-inspection (`None` = the shipped unit template).
-pub async fn self_template(
-    c: &mut impl DbConn,
-    project_id: Uuid,
-) -> Result<Option<Uuid>, AppError> {
-    run!(c, |c| sqlx::query_scalar::<_, Option<Uuid>>(
-        "select self_template_id from projects where id = $1"
+/// The templates a project runs, per scope (the shipped ones unless it chose its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chosen {
+    /// For unit inspections.
+    pub unit: Uuid,
+    /// For common-area inspections.
+    pub common_area: Uuid,
+}
+
+impl Chosen {
+    /// The template for `scope`.
+    pub fn of(self, scope: Scope) -> Uuid {
+        match scope {
+            Scope::Unit => self.unit,
+            Scope::CommonArea => self.common_area,
+        }
+    }
+
+    /// The scopes `template` is chosen for.
+    pub fn scopes_of(self, template: Uuid) -> Vec<Scope> {
+        Scope::ALL
+            .into_iter()
+            .filter(|s| self.of(*s) == template)
+            .collect()
+    }
+}
+
+/// The templates a project runs for units and for common areas.
+pub async fn chosen(c: &mut impl DbConn, project_id: Uuid) -> Result<Chosen, AppError> {
+    let (unit, common): (Option<Uuid>, Option<Uuid>) = run!(c, |c| sqlx::query_as(
+        "select self_template_id, common_template_id from projects where id = $1"
     )
     .bind(project_id)
     .fetch_optional(c)
     .await)?
-    .ok_or(AppError::NotFound)
+    .ok_or(AppError::NotFound)?;
+    Ok(Chosen {
+        unit: unit.unwrap_or(UNIT_TEMPLATE_ID),
+        common_area: common.unwrap_or(COMMON_TEMPLATE_ID),
+    })
 }
 
-/// The version a new inspection of the project runs: for a unit, the latest version of the
-/// project's chosen template, else of the shipped unit template; for a common area, the latest
-/// shipped common-area template.
+/// The version a new inspection of the project runs: the latest version of the template the
+/// project runs for units or for common areas.
 pub async fn default_version_for(
     c: &mut impl DbConn,
     project_id: Uuid,
-    for_common_area: bool,
+    scope: Scope,
 ) -> Result<Uuid, AppError> {
-    let chosen = self_template(c, project_id).await?;
-    let template = if for_common_area {
-        COMMON_TEMPLATE_ID
-    } else {
-        chosen.unwrap_or(UNIT_TEMPLATE_ID)
-    };
+    let template = chosen(c, project_id).await?.of(scope);
     latest_version_id(c, template).await
 }
 
-/// Sets (or with `None` resets to the shipped default) the project's self-inspection template.
-pub async fn set_self_template(
+/// Sets (or with `None` resets to the shipped default) the template a project runs for `scope`.
+pub async fn set_chosen(
     tx: &mut Tx,
     project_id: Uuid,
+    scope: Scope,
     template_id: Option<Uuid>,
 ) -> Result<(), AppError> {
-    exec!(tx, |c| sqlx::query(
-        "update projects set self_template_id = $1 where id = $2"
-    )
-    .bind(template_id)
-    .bind(project_id)
-    .execute(c)
-    .await)?;
+    let sql = match scope {
+        Scope::Unit => "update projects set self_template_id = $1 where id = $2",
+        Scope::CommonArea => "update projects set common_template_id = $1 where id = $2",
+    };
+    exec!(tx, |c| sqlx::query(sql)
+        .bind(template_id)
+        .bind(project_id)
+        .execute(c)
+        .await)?;
     Ok(())
 }
 

@@ -187,6 +187,20 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes planner statistics after a bulk load. On PostgreSQL this also vacuums, which
+    /// sets the visibility map so counts can be answered from indexes alone.
+    pub async fn refresh_statistics(&self) -> Result<(), AppError> {
+        match self {
+            Db::Sqlite { writer, .. } => {
+                sqlx::query("analyze").execute(writer).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("vacuum analyze").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, AppError> {
         Ok(match self {

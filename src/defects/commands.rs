@@ -186,6 +186,8 @@ pub async fn create(
     }
     if let Some(unit) = body.unit_id {
         crate::inspections::repo::refresh_unit_status(&mut tx, unit).await?;
+        // The unit's open trades (the status map's trade filter) changed.
+        crate::org::repo::bump_map_version(&mut tx, project).await?;
     }
     tx.commit().await?;
     repo::get(&mut app.db.read().await?, id).await
@@ -339,7 +341,7 @@ async fn apply_in(
         note,
     };
     repo::insert_event(tx, &event, now).await?;
-    // Assignments and due dates change the overdue flags on the status map.
+    // Assignments, due dates and closing change the overdue flags and open trades on the map.
     crate::org::repo::bump_map_version(tx, project).await
 }
 

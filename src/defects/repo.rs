@@ -653,9 +653,9 @@ pub async fn list(
 ) -> Result<(Vec<DefectRow>, i64), AppError> {
     let order_sql = match order {
         Order::Newest => " order by d.number desc",
-        Order::Due => {
-            " order by case when d.due_on is null then 1 else 0 end, d.due_on, d.number desc"
-        }
+        // Overdue rows all have a due date, so the index order needs no null handling.
+        Order::Due if f.overdue_on.is_some() => " order by d.due_on, d.number desc",
+        Order::Due => " order by d.due_on is null, d.due_on, d.number desc",
     };
     // Text search needs the unit number; every other filter is on `defects` itself.
     let from = if f.text.is_some() {

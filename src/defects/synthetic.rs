@@ -131,9 +131,7 @@ pub async fn seed(db: &Db, project: Uuid, count: usize, seed: u64) -> Result<usi
     }
     tx.commit().await?;
     // Fresh statistics after a bulk load, so the planners pick the selective indexes.
-    let mut tx = db.begin().await?;
-    exec!(&mut tx, |c| sqlx::query("analyze").execute(c).await)?;
-    tx.commit().await?;
+    db.refresh_statistics().await?;
     Ok(count)
 }
 

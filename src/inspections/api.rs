@@ -270,9 +270,7 @@ pub async fn start_inspection(
     {
         return repo::get(&mut tx, running).await;
     }
-    let version =
-        checklists::repo::default_version_for(&mut tx, project, body.common_area_id.is_some())
-            .await?;
+    let version = checklists::repo::default_version_for(&mut tx, project, scope_of(&body)).await?;
     let new = NewInspection {
         id,
         project_id: project,
@@ -291,6 +289,15 @@ pub async fn start_inspection(
     }
     tx.commit().await?;
     repo::get(&mut app.db.read().await?, id).await
+}
+
+/// Which of the project's checklists the inspection runs: the unit one or the common-area one.
+fn scope_of(body: &NewInspectionBody) -> checklists::Scope {
+    if body.common_area_id.is_some() {
+        checklists::Scope::CommonArea
+    } else {
+        checklists::Scope::Unit
+    }
 }
 
 async fn check_place(

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::UnitStatus;
 use super::repo::MapCell;
+use crate::checklists::Trade;
 
 /// Which cells to show.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
@@ -18,6 +19,8 @@ pub struct MapFilter {
     pub status: Option<UnitStatus>,
     /// Only this building (by name).
     pub building: Option<String>,
+    /// Only units with a pending defect (open, assigned or fixed) of this trade.
+    pub trade: Option<Trade>,
     /// Language of a page (ignored by the JSON).
     #[serde(default)]
     pub lang: Option<String>,
@@ -72,7 +75,16 @@ pub struct MapBuilding {
 pub struct StateCount {
     /// State.
     pub status: UnitStatus,
-    /// Units in it (within the building filter).
+    /// Units in it (within the building and trade filters).
+    pub count: usize,
+}
+
+/// Count of units with pending defects of one trade.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TradeCount {
+    /// Trade.
+    pub trade: Trade,
+    /// Units with a pending defect of it (within the building and state filters).
     pub count: usize,
 }
 
@@ -85,6 +97,8 @@ pub struct StatusMap {
     pub total: usize,
     /// Units per state, every state listed (zero included).
     pub counts: Vec<StateCount>,
+    /// Units per trade of their pending defects, every trade listed (zero included).
+    pub trades: Vec<TradeCount>,
     /// Buildings, filtered.
     pub buildings: Vec<MapBuilding>,
 }
@@ -92,17 +106,26 @@ pub struct StatusMap {
 impl StatusMap {
     /// Builds the map from cells ordered by building, entrance, floor (descending), room.
     pub fn build(project_id: Uuid, cells: &[MapCell], filter: &MapFilter) -> Self {
-        let in_building = |c: &&MapCell| filter.building.as_deref().is_none_or(|b| b == c.building);
-        let status_of =
-            |c: &MapCell| UnitStatus::parse(&c.status).unwrap_or(UnitStatus::NotInspected);
+        let in_building = |c: &MapCell| filter.building.as_deref().is_none_or(|b| b == c.building);
+        let in_trade = |c: &MapCell| filter.trade.is_none_or(|t| c.trades.contains(&t));
+        let in_state = |c: &MapCell| filter.status.is_none_or(|s| s == c.state());
         let counts = UnitStatus::ALL
             .into_iter()
             .map(|s| StateCount {
                 status: s,
                 count: cells
                     .iter()
-                    .filter(in_building)
-                    .filter(|c| status_of(c) == s)
+                    .filter(|c| in_building(c) && in_trade(c) && c.state() == s)
+                    .count(),
+            })
+            .collect();
+        let trades = Trade::ALL
+            .into_iter()
+            .map(|t| TradeCount {
+                trade: t,
+                count: cells
+                    .iter()
+                    .filter(|c| in_building(c) && in_state(c) && c.trades.contains(&t))
                     .count(),
             })
             .collect();
@@ -117,8 +140,7 @@ impl StatusMap {
             }
             let b = buildings.last_mut().expect("just pushed");
             b.total += 1;
-            let status = status_of(cell);
-            if filter.status.is_some_and(|s| s != status) || !in_building(&cell) {
+            if !(in_building(cell) && in_trade(cell) && in_state(cell)) {
                 continue;
             }
             if b.entrances.last().is_none_or(|e| e.name != cell.entrance) {
@@ -139,7 +161,7 @@ impl StatusMap {
                 id: cell.id,
                 number: cell.number.clone(),
                 room: cell.room.clone(),
-                status,
+                status: cell.state(),
                 overdue: cell.overdue,
             });
         }
@@ -147,6 +169,7 @@ impl StatusMap {
             project_id,
             total: cells.len(),
             counts,
+            trades,
             buildings,
         }
     }
@@ -226,8 +249,9 @@ impl MapFilter {
     /// A cache key for renderings of this filter in `format` (`json`, `html-zh-CN`, ...).
     pub fn cache_key(&self, format: &str) -> String {
         let status = self.status.map_or("", |s| s.as_str());
+        let trade = self.trade.map_or("", |t| t.as_str());
         format!(
-            "{format}|{status}|{}",
+            "{format}|{status}|{trade}|{}",
             self.building.as_deref().unwrap_or("")
         )
     }
@@ -247,6 +271,7 @@ mod tests {
             number: format!("{building}-1-{room}"),
             status: status.into(),
             overdue: false,
+            trades: Vec::new(),
         }
     }
 
@@ -281,7 +306,7 @@ mod tests {
         let filter = MapFilter {
             status: Some(UnitStatus::Ready),
             building: Some("1".into()),
-            lang: None,
+            ..MapFilter::default()
         };
         let map = StatusMap::build(Uuid::nil(), &cells, &filter);
         let shown: usize = map
@@ -298,5 +323,33 @@ mod tests {
             .find(|c| c.status == UnitStatus::Ready)
             .unwrap();
         assert_eq!(ready.count, 1);
+    }
+
+    #[test]
+    fn filters_by_trade_and_counts_each_trade() {
+        let mut leaking = cell("1", 1, "101", "defects_open");
+        leaking.trades = vec![Trade::Plumbing, Trade::Civil];
+        let mut cracked = cell("1", 1, "102", "defects_open");
+        cracked.trades = vec![Trade::Civil];
+        let cells = vec![leaking, cracked, cell("1", 1, "103", "ready")];
+        let filter = MapFilter {
+            trade: Some(Trade::Plumbing),
+            ..MapFilter::default()
+        };
+        let map = StatusMap::build(Uuid::nil(), &cells, &filter);
+        let rooms: Vec<&str> = map.buildings[0].entrances[0].floors[0]
+            .units
+            .iter()
+            .map(|u| u.room.as_str())
+            .collect();
+        assert_eq!(rooms, ["101"]);
+        let count = |t| map.trades.iter().find(|c| c.trade == t).unwrap().count;
+        assert_eq!((count(Trade::Civil), count(Trade::Plumbing)), (2, 1));
+        assert_eq!(count(Trade::Electrical), 0);
+        let open = map
+            .counts
+            .iter()
+            .find(|c| c.status == UnitStatus::DefectsOpen);
+        assert_eq!(open.unwrap().count, 1);
     }
 }

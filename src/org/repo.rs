@@ -54,6 +54,16 @@ pub struct MapCell {
     pub status: String,
     /// Some defect of the unit is past its due date.
     pub overdue: bool,
+    /// Trades of the unit's pending defects (open, assigned or fixed).
+    #[sqlx(skip)]
+    pub trades: Vec<crate::checklists::Trade>,
+}
+
+impl MapCell {
+    /// The unit's state (a stored name this build does not know reads as not inspected).
+    pub fn state(&self) -> super::UnitStatus {
+        super::UnitStatus::parse(&self.status).unwrap_or(super::UnitStatus::NotInspected)
+    }
 }
 
 /// A unit with its location and roster data.
@@ -381,12 +391,28 @@ pub async fn status_map(c: &mut impl DbConn, project: Uuid) -> Result<Vec<MapCel
         from units u join entrances e on e.id = u.entrance_id join buildings b on b.id = e.building_id
         where u.project_id = $1
         order by b.sort_key, b.name, e.name, u.floor desc, u.room";
+    const TRADES: &str = "select distinct unit_id, trade from defects
+        where project_id = $1 and unit_id is not null and status in ('open', 'assigned', 'fixed')";
     let today = crate::clock::local_date(crate::clock::now());
-    Ok(run!(c, |c| sqlx::query_as::<_, MapCell>(SQL)
+    let mut cells = run!(c, |c| sqlx::query_as::<_, MapCell>(SQL)
         .bind(project)
         .bind(today)
         .fetch_all(c)
-        .await)?)
+        .await)?;
+    let pending: Vec<(Uuid, String)> = run!(c, |c| sqlx::query_as(TRADES)
+        .bind(project)
+        .fetch_all(c)
+        .await)?;
+    let mut by_unit: HashMap<Uuid, Vec<crate::checklists::Trade>> = HashMap::new();
+    for (unit, trade) in pending {
+        if let Some(t) = crate::checklists::Trade::parse(&trade) {
+            by_unit.entry(unit).or_default().push(t);
+        }
+    }
+    for cell in &mut cells {
+        cell.trades = by_unit.remove(&cell.id).unwrap_or_default();
+    }
+    Ok(cells)
 }
 
 const UNIT_SQL: &str = "select u.id, u.project_id, p.name as project_name, b.id as building_id,

@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::Multipart;
+use axum::extract::multipart::{Field, MultipartError};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
@@ -16,22 +17,16 @@ pub async fn read_files(
     max_files: usize,
 ) -> Result<Vec<Bytes>, AppError> {
     let mut files = Vec::new();
-    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         if field.file_name().is_none() && field.name() != Some("file") {
             continue;
         }
         if files.len() == max_files {
             return Err(AppError::field("file", "too_many"));
         }
-        let mut buf = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-            if buf.len() + chunk.len() > MAX_BYTES {
-                return Err(AppError::PhotoTooLarge);
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        if !buf.is_empty() {
-            files.push(Bytes::from(buf));
+        let bytes = read_photo(field).await?;
+        if !bytes.is_empty() {
+            files.push(bytes);
         }
     }
     if files.is_empty() {
@@ -40,11 +35,17 @@ pub async fn read_files(
     Ok(files)
 }
 
-fn malformed(e: axum::extract::multipart::MultipartError) -> AppError {
-    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PhotoTooLarge
-    } else {
-        AppError::MalformedBody(e.body_text())
+/// One photo part, refused (`photo.too_large`) as soon as it passes [`MAX_BYTES`].
+pub async fn read_photo(field: Field<'_>) -> Result<Bytes, AppError> {
+    let bytes = crate::http::read_field(field, MAX_BYTES, AppError::PhotoTooLarge).await?;
+    Ok(Bytes::from(bytes))
+}
+
+/// Maps a multipart failure of a photo upload: a body over its limit is `photo.too_large`.
+pub fn multipart_error(e: MultipartError) -> AppError {
+    match crate::http::multipart_error(e) {
+        AppError::PayloadTooLarge => AppError::PhotoTooLarge,
+        other => other,
     }
 }
 

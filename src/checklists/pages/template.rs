@@ -16,8 +16,8 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::extract::PageForm;
 use crate::checklists::api::{self, NewProjectTemplate, NewVersion, SelectTemplate};
-use crate::checklists::repo::{self, TemplateSummary, UNIT_TEMPLATE_ID};
-use crate::checklists::{Confidence, Edit, ItemInput, Note, TemplateVersion, Trade, UNITS};
+use crate::checklists::repo::{self, TemplateSummary};
+use crate::checklists::{Confidence, Edit, ItemInput, Note, Scope, TemplateVersion, Trade, UNITS};
 use crate::clock;
 use crate::error::AppError;
 use crate::http::{ApiJson, ApiPath, page, see_other};
@@ -72,7 +72,8 @@ struct TemplatePage {
     project_id: Uuid,
     template: TemplateSummary,
     shipped: bool,
-    selected: bool,
+    /// Each scope, and whether the project runs this template for it.
+    scopes: Vec<(Scope, bool)>,
     /// The version shown (the latest unless `?version=` asks for an older one).
     shown_id: Uuid,
     shown_version: i32,
@@ -214,9 +215,7 @@ async fn render_template(
         None => template.version_id,
     };
     let shown = repo::version(&mut conn, shown_id).await?;
-    let chosen = repo::self_template(&mut conn, project)
-        .await?
-        .unwrap_or(UNIT_TEMPLATE_ID);
+    let chosen = repo::chosen(&mut conn, project).await?;
     drop(conn);
     let latest = shown.id == template.version_id;
     let shipped = template.project_id.is_none();
@@ -271,7 +270,10 @@ async fn render_template(
         c,
         project_id: project,
         shipped,
-        selected: template.id == chosen,
+        scopes: Scope::ALL
+            .into_iter()
+            .map(|s| (s, chosen.of(s) == template.id))
+            .collect(),
         shown_id: shown.id,
         shown_version: shown.version,
         shown_note: Note::decode(&shown.note).show(l),
@@ -384,6 +386,7 @@ async fn apply(
         "select" => {
             let body = SelectTemplate {
                 template_id: Some(template),
+                scope: Scope::parse(&field(f, "scope")).unwrap_or_default(),
             };
             drop(
                 api::select_template(

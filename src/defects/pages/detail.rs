@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, State};
 use axum::response::Response;
 use uuid::Uuid;
@@ -20,10 +19,11 @@ use crate::defects::commands::{self, Command, MAX_PHOTOS_PER_UPLOAD};
 use crate::defects::repo::{self, EventRow};
 use crate::defects::{Action, Status};
 use crate::error::AppError;
-use crate::http::{ApiPath, ApiQuery, page, see_other};
+use crate::http::{ApiPath, ApiQuery, page, read_text, see_other};
 use crate::i18n::Locale;
 use crate::org::repo::{self as org_repo, ContractorRow};
 use crate::pages::Chrome;
+use crate::photos::upload::{multipart_error, read_photo};
 
 /// One entry of the history as the page shows it.
 pub struct HistoryRow {
@@ -222,34 +222,6 @@ pub async fn act(
 /// Longest text field of the mark-fixed form, in bytes.
 const MAX_TEXT_BYTES: usize = 8 * 1024;
 
-fn malformed(e: MultipartError) -> AppError {
-    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PhotoTooLarge
-    } else {
-        AppError::MalformedBody(e.body_text())
-    }
-}
-
-async fn read_bounded(
-    mut field: Field<'_>,
-    max: usize,
-    too_big: AppError,
-) -> Result<Vec<u8>, AppError> {
-    let mut buf = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-        if buf.len() + chunk.len() > max {
-            return Err(too_big);
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf)
-}
-
-async fn read_text(field: Field<'_>) -> Result<String, AppError> {
-    let bytes = read_bounded(field, MAX_TEXT_BYTES, AppError::field("note", "too_long")).await?;
-    String::from_utf8(bytes).map_err(|_| AppError::MalformedBody("not UTF-8".into()))
-}
-
 /// What the mark-fixed form sent: the note as typed and whether photos were chosen (the page
 /// asks for them again after a failure, as a browser cannot keep a file input).
 #[derive(Default)]
@@ -291,9 +263,9 @@ async fn fixed(
     mut multipart: Multipart,
     sent: &mut FixedForm,
 ) -> Result<(), AppError> {
-    let first = multipart.next_field().await.map_err(malformed)?;
+    let first = multipart.next_field().await.map_err(multipart_error)?;
     let token = match first {
-        Some(f) if f.name() == Some("_csrf") => read_text(f).await?,
+        Some(f) if f.name() == Some("_csrf") => read_text(f, MAX_TEXT_BYTES).await?,
         _ => return Err(AppError::CsrfRejected),
     };
     if user.csrf_token.is_empty() || token != user.csrf_token {
@@ -303,13 +275,15 @@ async fn fixed(
     let mut event_id: Option<Uuid> = None;
     let mut files: Vec<Bytes> = Vec::new();
     let mut authorised = false;
-    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {
             Some("note") => {
-                note = read_text(field).await?;
+                note = read_text(field, MAX_TEXT_BYTES).await?;
                 sent.kept.insert("note".into(), note.clone());
             }
-            Some("event_id") => event_id = read_text(field).await?.trim().parse().ok(),
+            Some("event_id") => {
+                event_id = read_text(field, MAX_TEXT_BYTES).await?.trim().parse().ok()
+            }
             Some("file") => {
                 if !authorised {
                     if already_done(app, id, event_id).await? {
@@ -318,8 +292,7 @@ async fn fixed(
                     commands::authorise_photos(app, user, id, "after").await?;
                     authorised = true;
                 }
-                let bytes =
-                    read_bounded(field, crate::photos::MAX_BYTES, AppError::PhotoTooLarge).await?;
+                let bytes = read_photo(field).await?;
                 if bytes.is_empty() {
                     continue;
                 }
@@ -327,7 +300,7 @@ async fn fixed(
                 if files.len() == MAX_PHOTOS_PER_UPLOAD {
                     return Err(AppError::field("file", "too_many"));
                 }
-                files.push(Bytes::from(bytes));
+                files.push(bytes);
             }
             _ => {}
         }

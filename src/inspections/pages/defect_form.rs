@@ -4,7 +4,6 @@
 //! preset assigns it) and the photos attached as "before".
 
 use axum::body::Bytes;
-use axum::extract::multipart::Field;
 use axum::extract::{Multipart, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -24,8 +23,9 @@ use crate::defects::repo::DefectRow;
 use crate::defects::{Severity, Stage};
 use crate::error::AppError;
 use crate::http::{ApiPath, see_other};
+use crate::http::{multipart_error, read_text};
 use crate::i18n::Locale;
-use crate::org::api::multipart_error;
+use crate::photos::upload::read_photo;
 
 /// Longest text field accepted (bytes); the real limits (500 characters ...) are checked later.
 const MAX_TEXT: usize = 4 * 1024;
@@ -327,7 +327,7 @@ async fn read_form(
 ) -> Result<(FormInput, Result<Vec<Bytes>, AppError>), AppError> {
     let first = multipart.next_field().await.map_err(multipart_error)?;
     let token = match first {
-        Some(f) if f.name() == Some("_csrf") => text(f).await?,
+        Some(f) if f.name() == Some("_csrf") => read_text(f, MAX_TEXT).await?,
         _ => return Err(AppError::CsrfRejected),
     };
     check_csrf(user, Some(token.as_str()))?;
@@ -349,7 +349,7 @@ async fn read_rest(
         }
         let name = field.name().unwrap_or_default().to_owned();
         if field.file_name().is_some() || name == "file" {
-            let bytes = photo(field).await?;
+            let bytes = read_photo(field).await?;
             if bytes.is_empty() {
                 continue;
             }
@@ -358,34 +358,10 @@ async fn read_rest(
             }
             files.push(bytes);
         } else {
-            input.set(&name, text(field).await?);
+            input.set(&name, read_text(field, MAX_TEXT).await?);
         }
     }
     Ok(files)
-}
-
-async fn text(mut field: Field<'_>) -> Result<String, AppError> {
-    let name = field.name().unwrap_or_default().to_owned();
-    let mut buf = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-        if buf.len() + chunk.len() > MAX_TEXT {
-            return Err(AppError::field(&name, "too_long"));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    String::from_utf8(buf).map_err(|_| AppError::MalformedBody(format!("{name}: not UTF-8")))
-}
-
-/// One photo part, refused as soon as it passes the byte bound.
-pub(super) async fn photo(mut field: Field<'_>) -> Result<Bytes, AppError> {
-    let mut buf = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-        if buf.len() + chunk.len() > crate::photos::MAX_BYTES {
-            return Err(AppError::PhotoTooLarge);
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from(buf))
 }
 
 #[cfg(test)]

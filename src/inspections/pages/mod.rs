@@ -198,12 +198,9 @@ fn plan_url(layout: uuid::Uuid, sha256: &str) -> String {
     )
 }
 
-/// A trade's name in `l` (this module's own catalog keys).
+/// A stored trade's name in `l` (empty for a name this build does not know).
 fn trade_label(l: Locale, trade: &str) -> &'static str {
-    match crate::checklists::Trade::parse(trade) {
-        Some(t) => l.t(&format!("insp.trade.{}", t.as_str())),
-        None => "",
-    }
+    crate::checklists::Trade::parse(trade).map_or("", |t| t.label(l))
 }
 
 #[cfg(test)]

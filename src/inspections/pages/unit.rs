@@ -8,7 +8,6 @@ use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::defect_form::photo;
 use super::{check_csrf, user_message};
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
@@ -16,10 +15,11 @@ use crate::clock;
 use crate::defects::repo::{Filter, Order};
 use crate::defects::{Stage, Status, is_overdue};
 use crate::error::AppError;
+use crate::http::multipart_error;
 use crate::http::{ApiPath, ApiQuery, page, see_other};
 use crate::i18n::Locale;
-use crate::org::api::multipart_error;
 use crate::pages::Chrome;
+use crate::photos::upload::read_photo;
 
 /// Pin colours, in the legend's order: CSS class suffix and catalog key.
 const PIN_STATES: [&str; 4] = ["open", "overdue", "fixed", "verified"];
@@ -296,7 +296,7 @@ async fn store_plan(
         if field.file_name().is_none() && field.name() != Some("file") {
             continue;
         }
-        let bytes = photo(field).await?;
+        let bytes = read_photo(field).await?;
         if !bytes.is_empty() && file.is_none() {
             file = Some(bytes);
         }

@@ -9,7 +9,7 @@ use super::ADMIN;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::http::{ApiPath, ApiQuery};
+use crate::http::{ApiPath, ApiQuery, multipart_error};
 use crate::openapi::ErrorBody;
 use crate::org::mask_phone;
 use crate::org::repo::ImportCounts;
@@ -92,15 +92,6 @@ pub async fn read_upload(mut multipart: Multipart) -> Result<(String, Vec<u8>), 
         }
     }
     Err(AppError::field("file", "required"))
-}
-
-/// Maps a multipart failure: a body over the limit is 413, anything else malformed.
-pub fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
-    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge
-    } else {
-        AppError::MalformedBody(e.body_text())
-    }
 }
 
 /// Imports a roster (`.xlsx`, `.xls`, `.csv`; multipart field `file`) into a project (admins).

@@ -75,8 +75,7 @@ struct OverviewBody<'a> {
     l: Locale,
     project: &'a ProjectRow,
     map: &'a StatusMap,
-    state_chips: Vec<Chip>,
-    building_chips: Vec<Chip>,
+    chips: MapChips,
     /// Batches with their self-inspection coverage (units inspected, planned units).
     batches: Vec<(BatchRow, (i64, i64))>,
     is_admin: bool,
@@ -125,13 +124,17 @@ pub fn status_icon(s: UnitStatus) -> &'static str {
     }
 }
 
-fn map_href(id: Uuid, status: Option<UnitStatus>, building: Option<&str>) -> String {
+/// The map's URL with `filter` (its language left out: the page keeps it in a cookie).
+fn map_href(id: Uuid, filter: &MapFilter) -> String {
     let mut q = Vec::new();
-    if let Some(s) = status {
+    if let Some(s) = filter.status {
         q.push(format!("status={}", s.as_str()));
     }
-    if let Some(b) = building {
+    if let Some(b) = &filter.building {
         q.push(format!("building={}", form_urlencoded_component(b)));
+    }
+    if let Some(t) = filter.trade {
+        q.push(format!("trade={}", t.as_str()));
     }
     let q = if q.is_empty() {
         String::new()
@@ -141,38 +144,69 @@ fn map_href(id: Uuid, status: Option<UnitStatus>, building: Option<&str>) -> Str
     format!("/projects/{id}{q}")
 }
 
-/// The filter chips of the map: one per state, one per building, each with its count.
-fn chips(l: Locale, id: Uuid, map: &StatusMap, filter: &MapFilter) -> (Vec<Chip>, Vec<Chip>) {
+/// The map's filter chips, each with its count.
+struct MapChips {
+    states: Vec<Chip>,
+    buildings: Vec<Chip>,
+    trades: Vec<Chip>,
+}
+
+/// The filter chips of the map: one per state, building and trade, each with its count; a chip
+/// changes its own dimension and keeps the others.
+fn chips(l: Locale, id: Uuid, map: &StatusMap, filter: &MapFilter) -> MapChips {
+    let with = |change: &dyn Fn(&mut MapFilter)| {
+        let mut f = filter.clone();
+        change(&mut f);
+        map_href(id, &f)
+    };
     let b = filter.building.as_deref();
     let mut states = vec![Chip {
         label: l.t("map.all").into(),
-        href: map_href(id, None, b),
+        href: with(&|f| f.status = None),
         count: map.counts.iter().map(|c| c.count).sum(),
         class: String::new(),
         on: filter.status.is_none(),
     }];
     states.extend(map.counts.iter().map(|sc| Chip {
         label: format!("{} {}", status_icon(sc.status), sc.status.label(l)),
-        href: map_href(id, Some(sc.status), b),
+        href: with(&|f| f.status = Some(sc.status)),
         count: sc.count,
         class: format!("st-{}", sc.status.as_str()),
         on: filter.status == Some(sc.status),
     }));
     let mut buildings = vec![Chip {
         label: l.t("map.all_buildings").into(),
-        href: map_href(id, filter.status, None),
+        href: with(&|f| f.building = None),
         count: map.total,
         class: String::new(),
         on: b.is_none(),
     }];
     buildings.extend(map.buildings.iter().map(|mb| Chip {
         label: l.fmt("map.building", &[("name", &mb.name)]),
-        href: map_href(id, filter.status, Some(&mb.name)),
+        href: with(&|f| f.building = Some(mb.name.clone())),
         count: mb.total,
         class: String::new(),
         on: b == Some(mb.name.as_str()),
     }));
-    (states, buildings)
+    let mut trades = vec![Chip {
+        label: l.t("map.all_trades").into(),
+        href: with(&|f| f.trade = None),
+        count: map.counts.iter().map(|c| c.count).sum(),
+        class: String::new(),
+        on: filter.trade.is_none(),
+    }];
+    trades.extend(map.trades.iter().map(|tc| Chip {
+        label: tc.trade.label(l).into(),
+        href: with(&|f| f.trade = Some(tc.trade)),
+        count: tc.count,
+        class: String::new(),
+        on: filter.trade == Some(tc.trade),
+    }));
+    MapChips {
+        states,
+        buildings,
+        trades,
+    }
 }
 
 /// The project overview: figures, batches and the unit status map with filters.
@@ -201,13 +235,12 @@ pub async fn overview(
             }
             let coverage = crate::inspections::repo::coverage(&mut conn, id, None).await?;
             let map = StatusMap::build(id, &cells, &filter);
-            let (state_chips, building_chips) = chips(l, id, &map, &filter);
+            let chips = chips(l, id, &map, &filter);
             let body = OverviewBody {
                 l,
                 project: &project,
                 map: &map,
-                state_chips,
-                building_chips,
+                chips,
                 batches,
                 is_admin,
                 coverage,
@@ -285,7 +318,13 @@ pub async fn unit(
         .crumb(project_name, format!("/projects/{}", unit.project_id))
         .crumb(
             l.fmt("map.building", &[("name", &building)]),
-            map_href(unit.project_id, None, Some(&building)),
+            map_href(
+                unit.project_id,
+                &MapFilter {
+                    building: Some(building.clone()),
+                    ..MapFilter::default()
+                },
+            ),
         );
     let floor = unit.floor.to_string();
     let location = l.fmt(
