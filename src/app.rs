@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::inspections::pages::routes())
         .merge(crate::defects::api::routes())
         .merge(crate::defects::pages::routes())
+        .merge(crate::takeovers::api::routes())
         .merge(crate::pages::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route(
@@ -150,6 +151,9 @@ fn api_error(error: &AppError, locale: Locale, original: Response) -> Response {
                 .collect();
         }
         AppError::ImportMissingColumns(cols) => body["columns"] = json!(cols),
+        AppError::TakeoverUnchecked(ids) | AppError::TakeoverUnmet(ids) => {
+            body["prerequisites"] = json!(ids);
+        }
         _ => {}
     }
     let status = if original.status().is_client_error() || original.status().is_server_error() {

@@ -118,6 +118,18 @@ pub enum AppError {
     /// The inspection cannot finish: some items have no result.
     #[error("inspection incomplete: {0} items without result")]
     InspectionIncomplete(usize),
+    /// The takeover is signed by both sides and sealed; nothing of it can change.
+    #[error("takeover sealed")]
+    TakeoverSealed,
+    /// This side has already signed the takeover.
+    #[error("takeover already signed by this side")]
+    TakeoverAlreadySigned,
+    /// Some prerequisite lines are not checked yet (ids).
+    #[error("takeover prerequisites unchecked")]
+    TakeoverUnchecked(Vec<uuid::Uuid>),
+    /// Some prerequisite lines are not met and the signer recorded no reservation on them (ids).
+    #[error("takeover prerequisites not met")]
+    TakeoverUnmet(Vec<uuid::Uuid>),
     /// Anything unexpected; logged, answered without detail.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -153,6 +165,10 @@ impl AppError {
             AppError::DefectIllegalTransition { .. } => "defect.illegal_transition",
             AppError::InspectionFinished => "inspection.finished",
             AppError::InspectionIncomplete(_) => "inspection.incomplete",
+            AppError::TakeoverSealed => "takeover.sealed",
+            AppError::TakeoverAlreadySigned => "takeover.already_signed",
+            AppError::TakeoverUnchecked(_) => "takeover.prerequisites_unchecked",
+            AppError::TakeoverUnmet(_) => "takeover.prerequisites_unmet",
             AppError::Internal(_) => "internal",
         }
     }
@@ -183,7 +199,11 @@ impl AppError {
             AppError::AlreadyExists
             | AppError::DefectIllegalTransition { .. }
             | AppError::InspectionFinished
-            | AppError::InspectionIncomplete(_) => StatusCode::CONFLICT,
+            | AppError::InspectionIncomplete(_)
+            | AppError::TakeoverSealed
+            | AppError::TakeoverAlreadySigned
+            | AppError::TakeoverUnchecked(_)
+            | AppError::TakeoverUnmet(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -294,6 +314,10 @@ mod tests {
             },
             AppError::InspectionFinished,
             AppError::InspectionIncomplete(1),
+            AppError::TakeoverSealed,
+            AppError::TakeoverAlreadySigned,
+            AppError::TakeoverUnchecked(vec![]),
+            AppError::TakeoverUnmet(vec![]),
             AppError::Internal(anyhow::anyhow!("x")),
         ]
     }

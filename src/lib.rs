@@ -18,3 +18,4 @@ pub mod openapi;
 pub mod org;
 pub mod pages;
 pub mod photos;
+pub mod takeovers;

@@ -21,6 +21,9 @@ pub struct ErrorBody {
     pub rows: Option<Vec<RowError>>,
     /// Missing roster columns (`import.missing_columns`).
     pub columns: Option<Vec<String>>,
+    /// Prerequisite lines in the way of a takeover signature
+    /// (`takeover.prerequisites_unchecked`, `takeover.prerequisites_unmet`).
+    pub prerequisites: Option<Vec<uuid::Uuid>>,
 }
 
 struct BearerAuth;
@@ -67,12 +70,20 @@ impl Modify for BearerAuth {
         crate::checklists::api::create_version, crate::checklists::api::show_project_checklist,
         crate::checklists::api::select_template, crate::checklists::api::list_phrases,
         crate::checklists::api::create_phrase, crate::checklists::api::delete_phrase,
+        crate::takeovers::api::list_all, crate::takeovers::api::list_project,
+        crate::takeovers::api::create, crate::takeovers::api::show,
+        crate::takeovers::api::set_settings, crate::takeovers::api::add_member,
+        crate::takeovers::api::remove_member, crate::takeovers::api::add_prerequisite,
+        crate::takeovers::api::update_prerequisite, crate::takeovers::api::upload_evidence,
+        crate::takeovers::api::add_document, crate::takeovers::api::update_document,
+        crate::takeovers::api::sign,
     ),
     tags((name = "auth", description = "Tokens"), (name = "org", description = "Projects, status map, units"),
          (name = "admin", description = "Administration and roster import"),
          (name = "defects", description = "Defects from photo to verified fix, fix presets, floor plans, my work"),
          (name = "inspections", description = "Inspections: checklist runs, measured items, verdicts, coverage"),
-         (name = "checklists", description = "Checklist templates (versioned), the phrase library"))
+         (name = "checklists", description = "Checklist templates (versioned), the phrase library"),
+         (name = "takeovers", description = "Property takeover (承接查验): prerequisites, documents, deadlines, signatures, seal"))
 )]
 pub struct ApiDoc;
 
