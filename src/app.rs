@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::defects::api::routes())
         .merge(crate::defects::pages::routes())
         .merge(crate::takeovers::api::routes())
+        .merge(crate::takeovers::pages::routes())
         .merge(crate::pages::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route(

@@ -26,6 +26,7 @@ static ZH: &[&str] = &[
     include_str!("checklists.zh-CN.txt"),
     include_str!("defects.zh-CN.txt"),
     include_str!("photos.zh-CN.txt"),
+    include_str!("takeovers.zh-CN.txt"),
 ];
 /// The English catalog, file for file the same as [`ZH`].
 static EN: &[&str] = &[
@@ -33,6 +34,7 @@ static EN: &[&str] = &[
     include_str!("checklists.en.txt"),
     include_str!("defects.en.txt"),
     include_str!("photos.en.txt"),
+    include_str!("takeovers.en.txt"),
 ];
 
 fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {

@@ -321,6 +321,17 @@ pub async fn project_head(c: &mut impl DbConn, project: Uuid) -> Result<(String,
     .ok_or(AppError::NotFound)
 }
 
+/// The project of a batch.
+pub async fn batch_project(c: &mut impl DbConn, batch: Uuid) -> Result<Uuid, AppError> {
+    run!(c, |c| sqlx::query_scalar::<_, Uuid>(
+        "select project_id from batches where id = $1"
+    )
+    .bind(batch)
+    .fetch_optional(c)
+    .await)?
+    .ok_or(AppError::NotFound)
+}
+
 /// The cache key of the project's map: its `map_version` and today's date, since overdue
 /// flags change at midnight without any write.
 pub async fn map_version(c: &mut impl DbConn, project: Uuid) -> Result<i64, AppError> {

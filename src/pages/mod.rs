@@ -157,14 +157,16 @@ pub fn landing_for(user: &CurrentUser) -> String {
     }
 }
 
-/// Inspectors land on their work queue, contractors on their defects to fix; the other roles
-/// as [`landing_for`] says.
+/// Inspectors land on their work queue, contractors on their defects to fix, property
+/// managers on their takeovers; the other roles as [`landing_for`] says.
 async fn landing(user: CurrentUser) -> Redirect {
     let has = |role: Role| user.grants.iter().any(|(_, r)| *r == role);
     let to = if has(Role::Inspector) {
         "/me/work".to_owned()
     } else if has(Role::Contractor) {
         "/me/defects".to_owned()
+    } else if has(Role::Property) {
+        "/takeovers".to_owned()
     } else {
         landing_for(&user)
     };

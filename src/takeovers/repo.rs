@@ -454,22 +454,6 @@ pub async fn signatures(c: &mut impl DbConn, id: Uuid) -> Result<Vec<SignatureRo
     .await)?)
 }
 
-/// The rendered image of a side's signature.
-pub async fn signature_png(
-    c: &mut impl DbConn,
-    takeover: Uuid,
-    side: &str,
-) -> Result<Option<Vec<u8>>, AppError> {
-    Ok(run!(c, |c| sqlx::query_scalar::<_, Option<Vec<u8>>>(
-        "select image_png from takeover_signatures where takeover_id = $1 and side = $2"
-    )
-    .bind(takeover)
-    .bind(side)
-    .fetch_optional(c)
-    .await)?
-    .flatten())
-}
-
 /// A signature to store.
 #[derive(Debug, Clone)]
 pub struct NewSignature {

@@ -33,9 +33,14 @@ pub struct Said {
 impl Said {
     /// A success message from an `?ok=` key (only keys of the catalog's `defects.ok.*`).
     pub fn ok(l: Locale, form: &str, key: Option<&str>) -> Self {
+        Self::ok_in(l, "defects.ok", form, key)
+    }
+
+    /// A success message from an `?ok=` key, looked up under `prefix` in the catalog.
+    pub fn ok_in(l: Locale, prefix: &str, form: &str, key: Option<&str>) -> Self {
         let flash = key
             .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-            .map(|k| l.t(&format!("defects.ok.{k}")))
+            .map(|k| l.t(&format!("{prefix}.{k}")))
             .filter(|text| !text.is_empty())
             .map(|text| Flash {
                 form: form.to_owned(),

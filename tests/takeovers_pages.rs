@@ -1,0 +1,300 @@
+//! The takeover pages: the property manager lands on the list, opens a takeover, checks the
+//! prerequisites and records documents with the page forms, signs on the signing page (the
+//! browser test draws; here the strokes are posted as `sign.js` sends them), and once sealed
+//! every page form is refused too.
+
+mod common;
+
+use chrono::Days;
+use common::{TestApp, hidden, spawn_app};
+use reqwest::header::LOCATION;
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+
+async fn text(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let resp = c.get(app.url(path)).send().await.unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
+async fn post(c: &Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    c.post(app.url(path)).form(form).send().await.unwrap()
+}
+
+fn location(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get(LOCATION)
+        .expect("Location header")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A batch delivering `days` from today, made through the API; returns its id.
+async fn batch_in(app: &TestApp, days: u64) -> String {
+    let admin = app.token("admin").await;
+    let today = handover::clock::local_date(handover::clock::now());
+    let start = today.checked_add_days(Days::new(days)).unwrap();
+    let body = json!({"name": "二批", "period": {"start": start, "end": start}});
+    let path = format!("/api/v1/projects/{}/batches", app.demo.project_id);
+    let v: serde_json::Value = app.post(&path, &admin, &body).await.json().await.unwrap();
+    v["id"].as_str().unwrap().to_owned()
+}
+
+const STROKES: &str =
+    r#"{"width":720,"height":240,"strokes":[[[20,30,0],[200,120,50],[380,60,120]]]}"#;
+
+#[tokio::test]
+async fn the_property_manager_checks_signs_and_the_sealed_takeover_refuses_page_forms() {
+    let app = spawn_app().await;
+    let batch = batch_in(&app, 20).await;
+    let property = app.page_login("property").await;
+    let landing = property.get(app.url("/")).send().await.unwrap();
+    assert_eq!(location(&landing), "/takeovers");
+    let (status, html) = text(&property, &app, "/takeovers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("还没有承接查验"), "empty state");
+    let csrf = hidden(&html, "_csrf");
+    // A blank name keeps the form and says what is wrong.
+    let resp = post(
+        &property,
+        &app,
+        "/takeovers",
+        &[("_csrf", &csrf), ("batch_id", &batch), ("name", " ")],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains("error-message"));
+    let resp = post(
+        &property,
+        &app,
+        "/takeovers",
+        &[
+            ("_csrf", &csrf),
+            ("batch_id", &batch),
+            ("name", "二批承接查验"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let page = location(&resp);
+    let page = page.split('?').next().unwrap().to_owned();
+    let (_, html) = text(&property, &app, &page).await;
+    for want in [
+        "二批承接查验",
+        "查验整改截止",
+        "交接手续截止",
+        "接管条件（4.2.2.1）",
+        "竣工验收备案表",
+        "未核查",
+    ] {
+        assert!(html.contains(want), "takeover page lacks {want}");
+    }
+    // 20 days before delivery is past the 30-day inspection deadline: shown in red.
+    assert!(html.contains("已逾期 10 天"), "countdown");
+    assert!(html.contains("id=\"overdue\""));
+    // The property manager can sign for the property company only.
+    assert!(html.contains("id=\"sign-property\""));
+    assert!(!html.contains("id=\"sign-developer\""));
+
+    // Check every line with the status buttons; the last one not met.
+    let id = page.trim_start_matches("/takeovers/").to_owned();
+    let takeover =
+        handover::takeovers::repo::get(&mut app.db.read().await.unwrap(), id.parse().unwrap())
+            .await
+            .unwrap();
+    let lines =
+        handover::takeovers::repo::prerequisites(&mut app.db.read().await.unwrap(), takeover.id)
+            .await
+            .unwrap();
+    for (i, line) in lines.iter().enumerate() {
+        let status = if i == 4 { "not_met" } else { "met" };
+        let path = format!("{page}/prerequisites/{}", line.id);
+        let resp = post(
+            &property,
+            &app,
+            &path,
+            &[
+                ("_csrf", &csrf),
+                ("evidence", "备案编号 2026-001"),
+                ("status", status),
+            ],
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "line {i}");
+    }
+    // A document receipt; a bad date is said on the page.
+    let docs = handover::takeovers::repo::documents(&mut app.db.read().await.unwrap(), takeover.id)
+        .await
+        .unwrap();
+    let path = format!("{page}/documents/{}", docs[0].id);
+    let resp = post(
+        &property,
+        &app,
+        &path,
+        &[
+            ("_csrf", &csrf),
+            ("copies", "2"),
+            ("form", "paper"),
+            ("received_by", "陈静"),
+            ("received_on", "2026-13-40"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = post(
+        &property,
+        &app,
+        &path,
+        &[
+            ("_csrf", &csrf),
+            ("copies", "2"),
+            ("form", "paper"),
+            ("received_by", "陈静"),
+            ("received_on", "2026-11-20"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+
+    // Signing without the reservation the unmet line needs stays on the page with the message.
+    let sign = format!("{page}/sign");
+    let (status, html) = text(&property, &app, &format!("{sign}?side=property")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("以下接管条件“不满足”"));
+    let reservation = format!("reservation-{}", lines[4].id);
+    let resp = post(
+        &property,
+        &app,
+        &sign,
+        &[
+            ("_csrf", &csrf),
+            ("side", "property"),
+            ("name", "陈静"),
+            ("strokes", STROKES),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("请在每一条上填写保留意见")
+    );
+    let resp = post(
+        &property,
+        &app,
+        &sign,
+        &[
+            ("_csrf", &csrf),
+            ("side", "property"),
+            ("name", "陈静"),
+            ("strokes", STROKES),
+            (&reservation, "电梯合格证交付前补齐"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+
+    // The project department signs: sealed.
+    let inspector = app.page_login("inspector").await;
+    let (_, html) = text(&inspector, &app, &page).await;
+    let icsrf = hidden(&html, "_csrf");
+    let resp = post(
+        &inspector,
+        &app,
+        &sign,
+        &[
+            ("_csrf", &icsrf),
+            ("side", "developer"),
+            ("name", "张伟"),
+            ("title", "工程经理"),
+            ("strokes", STROKES),
+            (&reservation, "同意物业意见"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, html) = text(&property, &app, &page).await;
+    assert!(html.contains("双方已签字封存"));
+    let seal = handover::takeovers::repo::get(&mut app.db.read().await.unwrap(), takeover.id)
+        .await
+        .unwrap()
+        .seal_sha256
+        .unwrap();
+    assert!(html.contains(&seal), "the seal is shown");
+    assert!(
+        !html.contains("status-buttons"),
+        "no edit controls once sealed"
+    );
+    let (status, svg) = text(&property, &app, &format!("{page}/signatures/property")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(svg.starts_with("<svg") && svg.contains("M20.0 30.0"));
+
+    // Every page form is refused now, with the sealed message.
+    let posts = [
+        (
+            format!("{page}/members"),
+            vec![("side", "property"), ("name", "王五")],
+        ),
+        (
+            format!("{page}/prerequisites/{}", lines[0].id),
+            vec![("status", "not_met")],
+        ),
+        (
+            format!("{page}/documents/{}", docs[0].id),
+            vec![("copies", "0"), ("form", "paper")],
+        ),
+        (
+            format!("{page}/documents"),
+            vec![("category", "technical"), ("title", "图纸")],
+        ),
+    ];
+    for (path, fields) in posts {
+        let mut form = vec![("_csrf", csrf.as_str())];
+        form.extend(fields);
+        let resp = post(&property, &app, &path, &form).await;
+        let body = resp.text().await.unwrap();
+        assert!(body.contains("已由双方签字并封存"), "{path}: {body}");
+    }
+    let resp = post(
+        &property,
+        &app,
+        &sign,
+        &[
+            ("_csrf", &csrf),
+            ("side", "property"),
+            ("name", "陈静"),
+            ("strokes", STROKES),
+        ],
+    )
+    .await;
+    assert!(resp.text().await.unwrap().contains("已由双方签字并封存"));
+}
+
+#[tokio::test]
+async fn the_takeover_list_is_in_english_on_request_and_other_projects_are_hidden() {
+    let app = spawn_app().await;
+    let batch = batch_in(&app, 60).await;
+    let property = app.page_login("property").await;
+    let (_, html) = text(&property, &app, "/takeovers").await;
+    let csrf = hidden(&html, "_csrf");
+    let resp = post(
+        &property,
+        &app,
+        "/takeovers",
+        &[("_csrf", &csrf), ("batch_id", &batch), ("name", "T1")],
+    )
+    .await;
+    let page = location(&resp);
+    let page = page.split('?').next().unwrap();
+    let (_, en) = text(&property, &app, "/takeovers?lang=en").await;
+    assert!(en.contains("Takeovers") && en.contains("days left"), "{en}");
+    assert!(
+        !en.contains("承接查验"),
+        "no Chinese label on the English page"
+    );
+    let other = app.page_login("other-admin").await;
+    let (status, _) = text(&other, &app, page).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
