@@ -92,6 +92,15 @@ async fn the_property_manager_checks_signs_and_the_sealed_takeover_refuses_page_
     // 20 days before delivery is past the 30-day inspection deadline: shown in red.
     assert!(html.contains("已逾期 10 天"), "countdown");
     assert!(html.contains("id=\"overdue\""));
+    // The project page shows the same countdown and overdue items.
+    let project = format!("/projects/{}", app.demo.project_id);
+    let (_, overview) = text(&property, &app, &project).await;
+    let tile = &overview[overview.find("id=\"takeovers\"").expect("takeover tile")..];
+    assert!(
+        tile.contains("二批承接查验") && tile.contains("已逾期 10 天"),
+        "{tile}"
+    );
+    assert!(tile.contains("class=\"late\""));
     // The property manager can sign for the property company only.
     assert!(html.contains("id=\"sign-property\""));
     assert!(!html.contains("id=\"sign-developer\""));

@@ -62,7 +62,7 @@ async fn script() -> impl IntoResponse {
 }
 
 /// A countdown as words: "还有 7 天", "今天截止", "已逾期 2 天".
-fn countdown(l: Locale, days: i64) -> String {
+pub fn countdown(l: Locale, days: i64) -> String {
     match days {
         0 => l.t("takeover.due_today").to_owned(),
         d if d > 0 => l.fmt1("takeover.days_left", "n", &d.to_string()),
@@ -71,7 +71,7 @@ fn countdown(l: Locale, days: i64) -> String {
 }
 
 /// An overdue item as a sentence.
-fn overdue_text(l: Locale, o: &Overdue) -> String {
+pub fn overdue_text(l: Locale, o: &Overdue) -> String {
     l.fmt(
         &format!("takeover.overdue.{}", o.kind),
         &[("n", &o.count.to_string()), ("due", &o.due.to_string())],

@@ -63,6 +63,19 @@ pub struct Chip {
 #[template(path = "org/project.html")]
 struct OverviewPage {
     c: Chrome,
+    /// The project's takeovers with their countdowns and overdue items (not cached: they
+    /// change without touching the map).
+    takeovers: Vec<crate::takeovers::api::TakeoverSummary>,
+}
+
+impl OverviewPage {
+    fn countdown(&self, days: &i64) -> String {
+        crate::takeovers::pages::countdown(self.c.l, *days)
+    }
+
+    fn overdue(&self, o: &crate::takeovers::api::Overdue) -> String {
+        crate::takeovers::pages::overdue_text(self.c.l, o)
+    }
 }
 
 /// Where the cached body goes in the rendered frame of the overview page.
@@ -256,7 +269,9 @@ pub async fn overview(
     drop(conn);
     let c = Chrome::new(l, &user, name, uri.to_string()).crumb(l.t("projects.title"), "/projects");
     // The body is spliced in rather than passed through the template: it is large and cached.
-    let frame = OverviewPage { c }
+    let axum::Json(takeovers) =
+        crate::takeovers::api::list_project(State(app.clone()), user.clone(), ApiPath(id)).await?;
+    let frame = OverviewPage { c, takeovers }
         .render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
     let (before, after) = frame.split_once(BODY_SLOT).unwrap_or((&frame, ""));
