@@ -75,6 +75,7 @@ impl Modify for BearerAuth {
         crate::takeovers::api::set_settings, crate::takeovers::api::add_member,
         crate::takeovers::api::remove_member, crate::takeovers::api::add_prerequisite,
         crate::takeovers::api::update_prerequisite, crate::takeovers::api::upload_evidence,
+        crate::takeovers::api::evidence,
         crate::takeovers::api::add_document, crate::takeovers::api::update_document,
         crate::takeovers::api::sign,
     ),

@@ -443,4 +443,26 @@ async fn roles_and_projects_are_enforced_and_documents_are_recorded() {
             .len(),
         64
     );
+    // A PDF scan is kept byte for byte and served back to staff of the project only.
+    let scan = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let second = v["record"]["prerequisites"][1]["id"].as_str().unwrap();
+    let evidence = format!("/api/v1/takeovers/{id}/prerequisites/{second}/evidence");
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(scan.clone()).file_name("消防验收意见书.pdf"),
+    );
+    ok(client()
+        .post(app.url(&evidence))
+        .bearer_auth(&property)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap())
+    .await;
+    let back = app.get(&evidence, &property).await;
+    assert_eq!(back.status(), StatusCode::OK);
+    assert_eq!(back.headers()["content-type"], "application/pdf");
+    assert_eq!(back.bytes().await.unwrap().to_vec(), scan);
+    let resp = app.get(&evidence, &other).await;
+    assert_error(resp, StatusCode::NOT_FOUND, "not_found").await;
 }

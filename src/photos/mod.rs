@@ -106,6 +106,11 @@ pub fn ingest(bytes: &[u8]) -> Result<Ingested, AppError> {
     })
 }
 
+/// Whether `bytes` are a PDF document (by its header).
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"%PDF-")
+}
+
 /// Lowercase hex SHA-256 of `bytes`.
 fn sha256_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
@@ -177,6 +182,20 @@ impl Photos {
             staged.commit(sha),
         )?;
         Ok(ingested)
+    }
+
+    /// Stores a PDF document (evidence such as a scanned certificate) byte for byte, bounded
+    /// like a photo; returns its SHA-256. Anything not starting with `%PDF-` is refused.
+    pub async fn store_pdf(&self, bytes: Bytes) -> Result<String, AppError> {
+        if bytes.len() > MAX_BYTES {
+            return Err(AppError::PhotoTooLarge);
+        }
+        if !is_pdf(&bytes) {
+            return Err(AppError::PhotoUnsupported);
+        }
+        let sha = sha256_hex(&bytes);
+        self.store.put(Variant::Original, &sha, bytes).await?;
+        Ok(sha)
     }
 
     /// Reads a stored variant; NotFound if absent.

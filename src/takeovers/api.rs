@@ -50,7 +50,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/takeovers/{id}/prerequisites/{line}/evidence",
-            post(upload_evidence),
+            get(evidence).post(upload_evidence),
         )
         .route("/api/v1/takeovers/{id}/documents", post(add_document))
         .route(
@@ -508,8 +508,8 @@ pub async fn update_prerequisite(
     Ok(Json(view(&app, id).await?))
 }
 
-/// Attaches a photo of the evidence (a certificate, an approval) to a prerequisite line:
-/// multipart field `file`, JPEG or PNG, bounded like every photo.
+/// Attaches evidence (a photo or a PDF scan of a certificate or approval) to a prerequisite
+/// line: multipart field `file`, JPEG, PNG or PDF, at most 25 MB.
 #[utoipa::path(post, path = "/api/v1/takeovers/{id}/prerequisites/{line}/evidence", tag = "takeovers", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("line" = Uuid, Path)),
     request_body(content_type = "multipart/form-data", description = "field `file`: the photo"),
@@ -523,11 +523,29 @@ pub async fn upload_evidence(
     // Refuse a sealed or foreign takeover before reading any photo.
     drop(begin_edit(&app, &user, id, EDITORS).await?);
     let files = crate::photos::upload::read_files(multipart, 1).await?;
-    let stored = app.photos.ingest(files[0].clone()).await?;
+    let file = files[0].clone();
+    // The file is stored first (outside the write lock), then recorded in one transaction.
+    let (pdf, photo) = if crate::photos::is_pdf(&file) {
+        let size = file.len();
+        (Some((app.photos.store_pdf(file).await?, size)), None)
+    } else {
+        (None, Some(app.photos.ingest(file).await?))
+    };
+    let now = clock::now();
     let (mut tx, _) = begin_edit(&app, &user, id, EDITORS).await?;
-    crate::defects::repo::insert_blob(&mut tx, &stored, clock::now()).await?;
+    let sha256 = match (pdf, photo) {
+        (Some((sha, size)), _) => {
+            repo::insert_document_blob(&mut tx, &sha, size, now).await?;
+            sha
+        }
+        (None, Some(stored)) => {
+            crate::defects::repo::insert_blob(&mut tx, &stored, now).await?;
+            stored.sha256
+        }
+        (None, None) => return Err(AppError::field("file", "required")),
+    };
     let change = PrerequisiteChange {
-        evidence_sha256: Some(stored.sha256.clone()),
+        evidence_sha256: Some(sha256),
         ..PrerequisiteChange::default()
     };
     if !repo::update_prerequisite(&mut tx, id, line, &change, user.id, clock::now()).await? {
@@ -535,6 +553,37 @@ pub async fn upload_evidence(
     }
     tx.commit().await?;
     Ok(Json(view(&app, id).await?))
+}
+
+/// The evidence file of a prerequisite line (the photo or PDF as uploaded), for staff of the
+/// project.
+#[utoipa::path(get, path = "/api/v1/takeovers/{id}/prerequisites/{line}/evidence", tag = "takeovers", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("line" = Uuid, Path)),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+pub async fn evidence(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiPath((id, line)): ApiPath<(Uuid, Uuid)>,
+) -> Result<axum::response::Response, AppError> {
+    let t = visible(&app, &user, id).await?;
+    let record = Snapshot::current(&mut app.db.read().await?, &t).await?;
+    let sha = record
+        .prerequisites
+        .iter()
+        .find(|p| p.id == line)
+        .and_then(|p| p.evidence_sha256.clone())
+        .ok_or(AppError::NotFound)?;
+    let mime = crate::defects::repo::blob_mime(&mut app.db.read().await?, &sha).await?;
+    let bytes = app
+        .photos
+        .read(&sha, crate::photos::Variant::Original)
+        .await?;
+    Ok(crate::photos::upload::image_response(
+        bytes,
+        &mime,
+        &sha,
+        crate::photos::upload::Caching::Immutable,
+    ))
 }
 
 /// A document line of the project's own.

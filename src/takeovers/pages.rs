@@ -42,7 +42,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/takeovers/{id}/prerequisites/{line}/evidence",
-            post(upload_evidence),
+            get(api::evidence).post(upload_evidence),
         )
         .route("/takeovers/{id}/documents", post(add_document))
         .route("/takeovers/{id}/documents/{line}", post(update_document))

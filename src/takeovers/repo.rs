@@ -454,6 +454,25 @@ pub async fn signatures(c: &mut impl DbConn, id: Uuid) -> Result<Vec<SignatureRo
     .await)?)
 }
 
+/// Records a stored PDF document in the blob table (no pixels: width and height 0).
+pub async fn insert_document_blob(
+    tx: &mut Tx,
+    sha256: &str,
+    bytes: usize,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    exec!(tx, |c| sqlx::query(
+        "insert into photo_blobs (sha256, mime, bytes, width, height, created_at)
+         values ($1, 'application/pdf', $2, 0, 0, $3) on conflict (sha256) do nothing"
+    )
+    .bind(sha256)
+    .bind(i64::try_from(bytes).unwrap_or(i64::MAX))
+    .bind(now)
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
 /// A signature to store.
 #[derive(Debug, Clone)]
 pub struct NewSignature {
