@@ -170,6 +170,22 @@ print_header() {
   printf '%-10s  %-44s  %10s  %9s  %9s  %-8s  %s\n' backend endpoint "requests/s" p50 p99 target result
 }
 
+# photo_tool — prints the path of the photo_ingest bench binary (built once, release profile),
+# which draws photo-like JPEGs: `"$(photo_tool)" make OUT.jpg WIDTH HEIGHT`.
+photo_tool() {
+  cargo bench --bench photo_ingest --no-run --message-format=json >"$WORK/photo-build.json" 2>"$WORK/photo-build.log" ||
+    { cat "$WORK/photo-build.log" >&2; exit 1; }
+  python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    try:
+        j = json.loads(line)
+    except ValueError:
+        continue
+    if j.get("reason") == "compiler-artifact" and j["target"]["name"] == "photo_ingest" and j.get("executable"):
+        print(j["executable"])' "$WORK/photo-build.json" | tail -n 1
+}
+
 # make_photo DEST — a 12 MP phone-like photo (4000×3000 JPEG q90 4:2:0, Exif orientation 6 + GPS),
 # drawn by the photo_ingest bench binary and tagged with exiftool.
 make_photo() {
@@ -179,17 +195,7 @@ make_photo() {
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends libimage-exiftool-perl >/dev/null
   }
-  cargo bench --bench photo_ingest --no-run --message-format=json >"$WORK/photo-build.json" 2>"$WORK/photo-build.log" ||
-    { cat "$WORK/photo-build.log" >&2; exit 1; }
-  bin=$(python3 -c '
-import json, sys
-for line in open(sys.argv[1]):
-    try:
-        j = json.loads(line)
-    except ValueError:
-        continue
-    if j.get("reason") == "compiler-artifact" and j["target"]["name"] == "photo_ingest" and j.get("executable"):
-        print(j["executable"])' "$WORK/photo-build.json" | tail -n 1)
+  bin=$(photo_tool)
   "$bin" make "$dest" 4000 3000 >&2
   exiftool -q -overwrite_original -n -Orientation#=6 -GPSLatitude=31.2304 -GPSLatitudeRef=N \
     -GPSLongitude=121.4737 -GPSLongitudeRef=E "$dest"
