@@ -17,4 +17,5 @@ pub mod inspections;
 pub mod openapi;
 pub mod org;
 pub mod pages;
+pub mod pdf;
 pub mod photos;
