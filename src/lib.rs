@@ -17,5 +17,6 @@ pub mod inspections;
 pub mod openapi;
 pub mod org;
 pub mod pages;
+pub mod pdf;
 pub mod photos;
 pub mod takeovers;

@@ -11,7 +11,7 @@ pub mod store;
 pub mod upload;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 use std::fmt;
 use std::path::PathBuf;
