@@ -37,6 +37,8 @@ pub struct AppState {
     pub sessions: Arc<SessionCache>,
     /// Photo ingest and storage.
     pub photos: Arc<crate::photos::Photos>,
+    /// The report fonts, parsed at the first PDF (about a tenth of a second) and kept.
+    pub pdf_fonts: Arc<tokio::sync::OnceCell<Arc<crate::pdf::Fonts>>>,
 }
 
 impl AppState {
@@ -49,7 +51,25 @@ impl AppState {
             maps: Arc::default(),
             grants: Arc::default(),
             sessions: Arc::default(),
+            pdf_fonts: Arc::default(),
         }
+    }
+
+    /// The report fonts (`HANDOVER_FONT`, else Noto Sans CJK SC), loaded once off the executor.
+    /// A missing font file is logged with the package to install.
+    pub async fn pdf_fonts(&self) -> Result<Arc<crate::pdf::Fonts>, AppError> {
+        let fonts = self
+            .pdf_fonts
+            .get_or_try_init(|| async {
+                let loaded = tokio::task::spawn_blocking(crate::pdf::Fonts::from_env)
+                    .await
+                    .map_err(|e| AppError::Internal(e.into()))?;
+                loaded
+                    .map(Arc::new)
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("report fonts: {e}")))
+            })
+            .await?;
+        Ok(fonts.clone())
     }
 }
 

@@ -58,6 +58,14 @@ pub fn routes() -> Router<AppState> {
             patch(update_document),
         )
         .route("/api/v1/takeovers/{id}/signatures", post(sign))
+        .route(
+            "/api/v1/takeovers/{id}/report.pdf",
+            get(super::report::report_pdf),
+        )
+        .route(
+            "/api/v1/takeovers/{id}/notice.pdf",
+            get(super::report::notice_pdf),
+        )
 }
 
 /// Something of a takeover that is past its deadline.

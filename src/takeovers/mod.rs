@@ -9,6 +9,7 @@
 pub mod api;
 pub mod pages;
 pub mod repo;
+pub mod report;
 pub mod snapshot;
 
 use std::collections::HashMap;

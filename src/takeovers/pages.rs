@@ -47,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/takeovers/{id}/documents", post(add_document))
         .route("/takeovers/{id}/documents/{line}", post(update_document))
         .route("/takeovers/{id}/sign", get(sign_page).post(sign))
+        .route("/takeovers/{id}/report.pdf", get(super::report::report_pdf))
+        .route("/takeovers/{id}/notice.pdf", get(super::report::notice_pdf))
         .route("/takeovers/{id}/signatures/{side}", get(signature_image))
         .route("/static/sign.js", get(script))
 }
