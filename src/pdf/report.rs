@@ -144,7 +144,7 @@ impl Report {
         for row in images.chunks(per_row) {
             let captions: Vec<Vec<String>> = row
                 .iter()
-                .map(|image| self.wrap(image.caption(), Face::Regular, SMALL_SIZE, cell_w))
+                .map(|image| self.small_lines(image.caption(), cell_w))
                 .collect();
             let caption_lines = captions.iter().map(Vec::len).max().unwrap_or(0);
             self.ensure(box_h + 1.0 + caption_lines as f32 * line_height(SMALL_SIZE));
@@ -178,7 +178,7 @@ impl Report {
         for row in blocks.chunks(SIGNATURES_PER_ROW) {
             let texts: Vec<Vec<String>> = row
                 .iter()
-                .map(|b| self.wrap(&b.lines.join("\n"), Face::Regular, SMALL_SIZE, cell_w))
+                .map(|b| self.small_lines(&b.lines.join("\n"), cell_w))
                 .collect();
             let text_lines = texts.iter().map(Vec::len).max().unwrap_or(0);
             let height = SIGNATURE_H + 1.0 + text_lines as f32 * line_height(SMALL_SIZE);
@@ -257,6 +257,15 @@ impl Report {
     /// `text` wrapped to `width` mm.
     pub(super) fn wrap(&self, text: &str, face: Face, size: f32, width: f32) -> Vec<String> {
         wrap(text, width, |s| self.fonts.width_mm(face, size, s))
+    }
+
+    /// Small text (captions, signature lines) wrapped to `width`; none for no text.
+    fn small_lines(&self, text: &str, width: f32) -> Vec<String> {
+        if text.is_empty() {
+            Vec::new()
+        } else {
+            self.wrap(text, Face::Regular, SMALL_SIZE, width)
+        }
     }
 
     /// One line of text in the line box starting at `top`.
