@@ -2,8 +2,9 @@
 //! bottom-left): text lines, rules, boxes, images and polylines as printpdf operations.
 
 use printpdf::{
-    Color, CurTransMat, FontId, Line, LineCapStyle, LineJoinStyle, LinePoint, Op, PaintMode,
-    PdfFontHandle, Point, Pt, Rect, Rgb, TextItem, TextMatrix, XObjectId, XObjectTransform,
+    Codepoint, Color, CurTransMat, FontId, Line, LineCapStyle, LineJoinStyle, LinePoint, Op,
+    PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb, TextItem, TextMatrix, XObjectId,
+    XObjectTransform,
 };
 
 /// A4 width.
@@ -59,7 +60,7 @@ pub fn red() -> Color {
     rgb(0xc6, 0x28, 0x28)
 }
 
-/// One line of text whose baseline starts at (`x`, `baseline`).
+/// One line of glyphs whose baseline starts at (`x`, `baseline`).
 pub fn text(
     ops: &mut Vec<Op>,
     font: &FontId,
@@ -67,7 +68,7 @@ pub fn text(
     color: Color,
     x: f32,
     baseline: f32,
-    line: &str,
+    glyphs: Vec<Codepoint>,
 ) {
     ops.extend([
         Op::StartTextSection,
@@ -80,7 +81,7 @@ pub fn text(
             matrix: TextMatrix::Translate(point(x, baseline).x, point(x, baseline).y),
         },
         Op::ShowText {
-            items: vec![TextItem::Text(line.to_owned())],
+            items: vec![TextItem::GlyphIds(glyphs)],
         },
         Op::EndTextSection,
     ]);

@@ -13,7 +13,7 @@ pub const DEFAULT_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regul
 pub const DEFAULT_FACE: usize = 2;
 
 /// Regular or bold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Face {
     /// Body text.
     Regular,
@@ -83,18 +83,14 @@ impl Fonts {
         self.bold.is_some()
     }
 
-    /// Advance width of `c` in `face`, as a fraction of the font size.
-    pub(super) fn advance(&self, face: Face, c: char) -> f32 {
+    /// The glyph of `c` in `face` (0, the empty box, when missing) and its advance width as a
+    /// fraction of the font size. Slow-ish: the character map of a CJK font is searched
+    /// linearly, so [`super::Report`] caches it.
+    pub(super) fn glyph(&self, face: Face, c: char) -> (u16, f32) {
         let font = self.face(face);
         let gid = font.lookup_glyph_index(u32::from(c)).unwrap_or(0);
         let upm = f32::from(font.font_metrics.units_per_em.max(1));
-        f32::from(font.get_horizontal_advance(gid)) / upm
-    }
-
-    /// Width of `text` in `face` at `size` points, in millimetres.
-    pub(super) fn width_mm(&self, face: Face, size: f32, text: &str) -> f32 {
-        let em: f32 = text.chars().map(|c| self.advance(face, c)).sum();
-        super::draw::pt_to_mm(em * size)
+        (gid, f32::from(font.get_horizontal_advance(gid)) / upm)
     }
 }
 

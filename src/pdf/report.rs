@@ -1,11 +1,13 @@
 //! The report builder: content flows down A4 pages; headers, footers and page numbers are
 //! added by [`Report::finish`], once the number of pages is known.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use printpdf::{
-    FontId, Mm, Op, PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, XObjectId,
+    Codepoint, FontId, Mm, Op, PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions,
+    XObjectId,
 };
 
 use super::draw::{self, PAGE_H, PAGE_W, pt_to_mm};
@@ -78,6 +80,8 @@ pub struct Report {
     pub(super) page_top: f32,
     /// JPEGs already embedded, by the hash of their bytes.
     embedded: HashMap<u64, (Image, XObjectId)>,
+    /// Glyphs and advance widths looked up so far ([`Fonts::glyph`] is slow-ish).
+    glyphs: RefCell<HashMap<(Face, char), (u16, f32)>>,
 }
 
 impl Report {
@@ -108,6 +112,7 @@ impl Report {
             y: TOP,
             page_top: TOP,
             embedded: HashMap::new(),
+            glyphs: RefCell::default(),
             meta,
         };
         let title = report.wrap(&report.meta.title, Face::Bold, TITLE_SIZE, CONTENT_W);
@@ -144,7 +149,7 @@ impl Report {
         for row in images.chunks(per_row) {
             let captions: Vec<Vec<String>> = row
                 .iter()
-                .map(|image| self.wrap(image.caption(), Face::Regular, SMALL_SIZE, cell_w))
+                .map(|image| self.small_lines(image.caption(), cell_w))
                 .collect();
             let caption_lines = captions.iter().map(Vec::len).max().unwrap_or(0);
             self.ensure(box_h + 1.0 + caption_lines as f32 * line_height(SMALL_SIZE));
@@ -178,7 +183,7 @@ impl Report {
         for row in blocks.chunks(SIGNATURES_PER_ROW) {
             let texts: Vec<Vec<String>> = row
                 .iter()
-                .map(|b| self.wrap(&b.lines.join("\n"), Face::Regular, SMALL_SIZE, cell_w))
+                .map(|b| self.small_lines(&b.lines.join("\n"), cell_w))
                 .collect();
             let text_lines = texts.iter().map(Vec::len).max().unwrap_or(0);
             let height = SIGNATURE_H + 1.0 + text_lines as f32 * line_height(SMALL_SIZE);
@@ -256,7 +261,38 @@ impl Report {
 
     /// `text` wrapped to `width` mm.
     pub(super) fn wrap(&self, text: &str, face: Face, size: f32, width: f32) -> Vec<String> {
-        wrap(text, width, |s| self.fonts.width_mm(face, size, s))
+        wrap(text, width, |s| self.width(face, size, s))
+    }
+
+    /// Width of `text` in `face` at `size` points, in mm.
+    fn width(&self, face: Face, size: f32, text: &str) -> f32 {
+        let mut glyphs = self.glyphs.borrow_mut();
+        let em: f32 = text
+            .chars()
+            .map(|c| glyph(&mut glyphs, &self.fonts, face, c).1)
+            .sum();
+        pt_to_mm(em * size)
+    }
+
+    /// The glyphs of `line`, each with the text it stands for (for search and copy). Passing
+    /// glyph ids spares printpdf two more character-map searches per character.
+    fn codepoints(&self, face: Face, line: &str) -> Vec<Codepoint> {
+        let mut glyphs = self.glyphs.borrow_mut();
+        line.chars()
+            .map(|c| {
+                let (gid, _) = glyph(&mut glyphs, &self.fonts, face, c);
+                Codepoint::with_cid(gid, 0.0, c.to_string())
+            })
+            .collect()
+    }
+
+    /// Small text (captions, signature lines) wrapped to `width`; none for no text.
+    fn small_lines(&self, text: &str, width: f32) -> Vec<String> {
+        if text.is_empty() {
+            Vec::new()
+        } else {
+            self.wrap(text, Face::Regular, SMALL_SIZE, width)
+        }
     }
 
     /// One line of text in the line box starting at `top`.
@@ -272,19 +308,13 @@ impl Report {
         if line.is_empty() {
             return;
         }
+        let glyphs = self.codepoints(face, line);
         let font = match face {
             Face::Regular => &self.regular,
             Face::Bold => &self.bold,
         };
-        draw::text(
-            &mut self.ops,
-            font,
-            size,
-            color,
-            x,
-            baseline(top, size),
-            line,
-        );
+        let baseline = baseline(top, size);
+        draw::text(&mut self.ops, font, size, color, x, baseline, glyphs);
     }
 
     /// The XObject of `image`, embedding it on first use.
@@ -338,7 +368,7 @@ impl Report {
             "pdf.page_of",
             &[("page", &page.to_string()), ("pages", &count.to_string())],
         );
-        let number_w = self.fonts.width_mm(Face::Regular, SMALL_SIZE, &number);
+        let number_w = self.width(Face::Regular, SMALL_SIZE, &number);
         let footer_text = self.first_line(&self.meta.footer, CONTENT_W - number_w - 6.0);
 
         let mut header = Vec::new();
@@ -368,6 +398,7 @@ impl Report {
     /// A line of small grey text into `ops` (header and footer).
     fn small(&self, ops: &mut Vec<Op>, x: f32, top: f32, text: &str) {
         if !text.is_empty() {
+            let glyphs = self.codepoints(Face::Regular, text);
             let baseline = baseline(top, SMALL_SIZE);
             draw::text(
                 ops,
@@ -376,7 +407,7 @@ impl Report {
                 draw::grey(),
                 x,
                 baseline,
-                text,
+                glyphs,
             );
         }
     }
@@ -388,6 +419,18 @@ impl Report {
             .next()
             .unwrap_or_default()
     }
+}
+
+/// The cached glyph of `c` in `face`.
+fn glyph(
+    cache: &mut HashMap<(Face, char), (u16, f32)>,
+    fonts: &Fonts,
+    face: Face,
+    c: char,
+) -> (u16, f32) {
+    *cache
+        .entry((face, c))
+        .or_insert_with(|| fonts.glyph(face, c))
 }
 
 /// The largest `aspect` (width/height) box inside `max_w` × `max_h`.

@@ -134,6 +134,7 @@ struct Laid {
 }
 
 impl Laid {
+    /// Height `item` takes in this cell.
     fn item_height(&self, item: &Item) -> f32 {
         match item {
             Item::Line(_) => line_height(self.size),
@@ -141,6 +142,7 @@ impl Laid {
         }
     }
 
+    /// Height of the cell with `pad` above and below.
     fn height(&self, pad: f32) -> f32 {
         2.0 * pad + self.items.iter().map(|i| self.item_height(i)).sum::<f32>()
     }
@@ -179,16 +181,19 @@ struct Style {
     shaded: bool,
 }
 
+/// A table row: padded, ruled.
 const BODY_ROW: Style = Style {
     pad: PAD,
     borders: true,
     shaded: false,
 };
+/// A table's header row: ruled and shaded.
 const HEADER_ROW: Style = Style {
     pad: PAD,
     borders: true,
     shaded: true,
 };
+/// A label/value row: tighter, no rules.
 const KEY_VALUE_ROW: Style = Style {
     pad: 0.8,
     borders: false,
@@ -203,6 +208,7 @@ struct Row {
 }
 
 impl Row {
+    /// Height of the tallest cell.
     fn height(&self) -> f32 {
         self.cells
             .iter()
@@ -286,6 +292,7 @@ impl Report {
         }
     }
 
+    /// Starts the next page, with `header` at its top.
     fn continue_on_next_page(&mut self, header: Option<&Row>) {
         self.new_page();
         if let Some(header) = header {

@@ -390,3 +390,11 @@ fn images_fit_their_box_keeping_their_aspect() {
     assert_eq!(report::fit(2.0, 100.0, 100.0), (100.0, 50.0));
     assert_eq!(report::fit(0.5, 100.0, 100.0), (50.0, 100.0));
 }
+
+#[test]
+fn fonts_are_shared_across_threads_and_a_report_can_move_to_one() {
+    fn shared<T: Send + Sync>() {}
+    fn movable<T: Send>() {}
+    shared::<Fonts>();
+    movable::<Report>();
+}
