@@ -105,6 +105,15 @@ async fn the_property_manager_checks_signs_and_the_sealed_takeover_refuses_page_
     assert!(html.contains("id=\"sign-property\""));
     assert!(!html.contains("id=\"sign-developer\""));
 
+    // A team member through the page form.
+    let csrf_form = [
+        ("_csrf", csrf.as_str()),
+        ("side", "property"),
+        ("name", "陈静"),
+        ("title", "物业经理"),
+    ];
+    let resp = post(&property, &app, &format!("{page}/members"), &csrf_form).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     // Check every line with the status buttons; the last one not met.
     let id = page.trim_start_matches("/takeovers/").to_owned();
     let takeover =
@@ -279,6 +288,47 @@ async fn the_property_manager_checks_signs_and_the_sealed_takeover_refuses_page_
     )
     .await;
     assert!(resp.text().await.unwrap().contains("已由双方签字并封存"));
+    // Removing the member, adding a line (an admin's form) and uploading evidence: refused too.
+    let member = handover::takeovers::repo::members(&mut app.db.read().await.unwrap(), takeover.id)
+        .await
+        .unwrap()[0]
+        .id;
+    let resp = post(
+        &property,
+        &app,
+        &format!("{page}/members/{member}/delete"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    assert!(resp.text().await.unwrap().contains("已由双方签字并封存"));
+    let admin = app.page_login("admin").await;
+    let (_, html) = text(&admin, &app, &page).await;
+    let acsrf = hidden(&html, "_csrf");
+    let resp = post(
+        &admin,
+        &app,
+        &format!("{page}/prerequisites"),
+        &[("_csrf", &acsrf), ("title", "燃气验收")],
+    )
+    .await;
+    assert!(resp.text().await.unwrap().contains("已由双方签字并封存"));
+    let upload = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(common::jpeg(64, 48, 9)).file_name("c.jpg"),
+        );
+    let resp = property
+        .post(app.url(&format!("{page}/prerequisites/{}/evidence", lines[0].id)))
+        .multipart(upload)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.text().await.unwrap().contains("已由双方签字并封存"));
+    let team = handover::takeovers::repo::members(&mut app.db.read().await.unwrap(), takeover.id)
+        .await
+        .unwrap();
+    assert_eq!(team.len(), 1, "nothing changed");
 }
 
 #[tokio::test]
@@ -303,6 +353,12 @@ async fn the_takeover_list_is_in_english_on_request_and_other_projects_are_hidde
         !en.contains("承接查验"),
         "no Chinese label on the English page"
     );
+    // Executives reach the cross-project list from their projects page.
+    let exec = app.page_login("executive").await;
+    let (_, projects) = text(&exec, &app, "/projects").await;
+    assert!(projects.contains("href=\"/takeovers\""));
+    let (_, list) = text(&exec, &app, "/takeovers").await;
+    assert!(list.contains("T1") && list.contains("还有"), "{list}");
     let other = app.page_login("other-admin").await;
     let (status, _) = text(&other, &app, page).await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -171,7 +171,10 @@ async fn the_takeover_report_opens_in_pdf_tools_with_the_project_the_seal_and_a_
         .unwrap();
     let text = poppler("pdftotext", &[], &en);
     let flat: String = text.split_whitespace().collect();
-    assert!(flat.contains("Takeoverreport") && flat.contains("Page1of"), "{text}");
+    assert!(
+        flat.contains("Takeoverreport") && flat.contains("Page1of"),
+        "{text}"
+    );
     assert!(!text.contains("承接查验报告"));
 
     // The notice lists the open finding with its deadline.
