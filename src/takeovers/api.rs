@@ -516,6 +516,19 @@ pub async fn update_prerequisite(
     Ok(Json(view(&app, id).await?))
 }
 
+/// An evidence file once stored: a PDF kept as it is, or a photo with its derivatives.
+enum Evidence {
+    /// A PDF scan.
+    Pdf {
+        /// Its SHA-256.
+        sha256: String,
+        /// Its size.
+        bytes: usize,
+    },
+    /// A photo.
+    Photo(crate::photos::Ingested),
+}
+
 /// Attaches evidence (a photo or a PDF scan of a certificate or approval) to a prerequisite
 /// line: multipart field `file`, JPEG, PNG or PDF, at most 25 MB.
 #[utoipa::path(post, path = "/api/v1/takeovers/{id}/prerequisites/{line}/evidence", tag = "takeovers", security(("bearer" = [])),
@@ -533,24 +546,26 @@ pub async fn upload_evidence(
     let files = crate::photos::upload::read_files(multipart, 1).await?;
     let file = files[0].clone();
     // The file is stored first (outside the write lock), then recorded in one transaction.
-    let (pdf, photo) = if crate::photos::is_pdf(&file) {
-        let size = file.len();
-        (Some((app.photos.store_pdf(file).await?, size)), None)
+    let stored = if crate::photos::is_pdf(&file) {
+        let bytes = file.len();
+        Evidence::Pdf {
+            sha256: app.photos.store_pdf(file).await?,
+            bytes,
+        }
     } else {
-        (None, Some(app.photos.ingest(file).await?))
+        Evidence::Photo(app.photos.ingest(file).await?)
     };
     let now = clock::now();
     let (mut tx, _) = begin_edit(&app, &user, id, EDITORS).await?;
-    let sha256 = match (pdf, photo) {
-        (Some((sha, size)), _) => {
-            repo::insert_document_blob(&mut tx, &sha, size, now).await?;
-            sha
+    let sha256 = match stored {
+        Evidence::Pdf { sha256, bytes } => {
+            repo::insert_document_blob(&mut tx, &sha256, bytes, now).await?;
+            sha256
         }
-        (None, Some(stored)) => {
-            crate::defects::repo::insert_blob(&mut tx, &stored, now).await?;
-            stored.sha256
+        Evidence::Photo(photo) => {
+            crate::defects::repo::insert_blob(&mut tx, &photo, now).await?;
+            photo.sha256
         }
-        (None, None) => return Err(AppError::field("file", "required")),
     };
     let change = PrerequisiteChange {
         evidence_sha256: Some(sha256),
