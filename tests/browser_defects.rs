@@ -12,11 +12,12 @@ mod common;
 use std::io::Write;
 use std::time::Instant;
 
-use common::browser::{PATIENCE, POLL, path_of, wait_for_path, wait_for_text, with_browser};
+use common::browser::{
+    PATIENCE, POLL, log_in, path_of, wait_for_path, wait_for_text, with_browser,
+};
 use common::{TestApp, hidden, jpeg};
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
-use handover::org::demo::DEMO_PASSWORD;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
@@ -62,30 +63,6 @@ async fn tap(b: &Client, e: &Element) {
     .await
     .expect("scroll");
     e.click().await.expect("tap");
-}
-
-/// Logs in on the login page, as a person would, and waits for the landing page.
-async fn log_in(b: &Client, app: &TestApp, username: &str) {
-    b.goto(&app.url("/login")).await.expect("open /login");
-    b.find(Locator::Css("input[name=username]"))
-        .await
-        .expect("username field")
-        .send_keys(username)
-        .await
-        .expect("type username");
-    b.find(Locator::Css("input[name=password]"))
-        .await
-        .expect("password field")
-        .send_keys(DEMO_PASSWORD)
-        .await
-        .expect("type password");
-    b.find(Locator::Css("form[action='/login'] button[type=submit]"))
-        .await
-        .expect("submit button")
-        .click()
-        .await
-        .expect("submit");
-    wait_for_path(b, "the landing page", |p| !p.starts_with("/login")).await;
 }
 
 /// Uploads a floor plan for the unit's layout on the administrator's layouts page.

@@ -11,10 +11,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Days;
 use common::TestApp;
-use common::browser::{PATIENCE, POLL, path_of, wait_for_path, with_browser};
+use common::browser::{PATIENCE, POLL, log_in, path_of, wait_for_path, with_browser};
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::{Client, Locator};
-use handover::org::demo::DEMO_PASSWORD;
 use serde_json::{Value, json};
 
 /// A takeover of the demo project with every prerequisite met; returns its id.
@@ -47,27 +46,6 @@ async fn ready_takeover(app: &TestApp) -> String {
         assert!(resp.status().is_success());
     }
     id
-}
-
-async fn log_in(b: &Client, app: &TestApp, username: &str) {
-    b.goto(&app.url("/login")).await.expect("open /login");
-    let field = |css: &'static str| async move { b.find(Locator::Css(css)).await.expect(css) };
-    field("input[name=username]")
-        .await
-        .send_keys(username)
-        .await
-        .unwrap();
-    field("input[name=password]")
-        .await
-        .send_keys(DEMO_PASSWORD)
-        .await
-        .unwrap();
-    field("form[action='/login'] button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for_path(b, "the landing page", |p| !p.starts_with("/login")).await;
 }
 
 /// Draws a zigzag across the pad with the mouse: real pointer events.

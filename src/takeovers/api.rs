@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::repo::{self, MemberRow, NewSignature, NewTakeover, PrerequisiteChange, Receipt};
+use super::repo::{self, NewSignature, NewTakeover, PrerequisiteChange, Receipt};
 use super::snapshot::{Snapshot, deadlines_of};
 use super::{
     Deadlines, DocumentCategory, DocumentForm, EDITORS, Line, PrereqStatus, Side, check_signable,
@@ -420,7 +420,7 @@ pub async fn add_member(
         .text("name", &body.name, 50)
         .when(body.title.chars().count() > 50, "title", "too_long")
         .done()?;
-    let m = MemberRow {
+    let m = super::snapshot::Member {
         id: Uuid::new_v4(),
         side: body.side.as_str().to_owned(),
         name: body.name.trim().to_owned(),

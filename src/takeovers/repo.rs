@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
 use uuid::Uuid;
 
+use super::snapshot::{Document, Finding, Member};
 use super::{DocumentCategory, SEED_DOCUMENTS, SEED_PREREQUISITES};
 use crate::db::{DbConn, Tx};
 use crate::error::AppError;
@@ -159,22 +160,9 @@ pub async fn touch_unsealed(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result
     }
 }
 
-/// A member of the joint team.
-#[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
-pub struct MemberRow {
-    /// Id.
-    pub id: Uuid,
-    /// `developer` or `property`.
-    pub side: String,
-    /// Name.
-    pub name: String,
-    /// Job title (e.g. 工程经理).
-    pub title: String,
-}
-
 /// The team, developer side first.
-pub async fn members(c: &mut impl DbConn, id: Uuid) -> Result<Vec<MemberRow>, AppError> {
-    Ok(run!(c, |c| sqlx::query_as::<_, MemberRow>(
+pub async fn members(c: &mut impl DbConn, id: Uuid) -> Result<Vec<Member>, AppError> {
+    Ok(run!(c, |c| sqlx::query_as::<_, Member>(
         "select id, side, name, title from takeover_members where takeover_id = $1
          order by case side when 'developer' then 0 else 1 end, position"
     )
@@ -187,7 +175,7 @@ pub async fn members(c: &mut impl DbConn, id: Uuid) -> Result<Vec<MemberRow>, Ap
 pub async fn add_member(
     tx: &mut Tx,
     takeover: Uuid,
-    m: &MemberRow,
+    m: &Member,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     exec!(tx, |c| {
@@ -325,30 +313,9 @@ pub async fn update_prerequisite(
     Ok(n > 0)
 }
 
-/// A handed-over document line.
-#[derive(Debug, Clone, FromRow)]
-pub struct DocumentRow {
-    /// Id.
-    pub id: Uuid,
-    /// Seed code or ''.
-    pub code: String,
-    /// Category.
-    pub category: String,
-    /// Title of the project's own lines ('' for seed lines).
-    pub title: String,
-    /// Copies received (0 = missing).
-    pub copies: i32,
-    /// `paper`, `electronic` or `both`.
-    pub form: String,
-    /// Who received it for the property company.
-    pub received_by: String,
-    /// When.
-    pub received_on: Option<NaiveDate>,
-}
-
 /// The document lines, by category then order.
-pub async fn documents(c: &mut impl DbConn, id: Uuid) -> Result<Vec<DocumentRow>, AppError> {
-    Ok(run!(c, |c| sqlx::query_as::<_, DocumentRow>(
+pub async fn documents(c: &mut impl DbConn, id: Uuid) -> Result<Vec<Document>, AppError> {
+    Ok(run!(c, |c| sqlx::query_as::<_, Document>(
         "select id, code, category, title, copies, form, received_by, received_on
          from takeover_documents where takeover_id = $1 order by position"
     )
@@ -622,37 +589,9 @@ pub async fn set_days(
     Ok(())
 }
 
-/// A takeover-stage defect in scope: a finding of the joint inspection, in a common area or a
-/// unit.
-#[derive(Debug, Clone, FromRow)]
-pub struct FindingRow {
-    /// Defect id.
-    pub id: Uuid,
-    /// Number in the project.
-    pub number: i32,
-    /// Common area name or unit number.
-    pub place: String,
-    /// In a common area (not a unit).
-    pub common_area: bool,
-    /// Trade.
-    pub trade: String,
-    /// Description.
-    pub description: String,
-    /// Severity.
-    pub severity: String,
-    /// Status.
-    pub status: String,
-    /// Responsible contractor.
-    pub contractor: Option<String>,
-    /// Due date.
-    pub due_on: Option<NaiveDate>,
-    /// That first "before" photo's stored original.
-    pub photo_sha256: Option<String>,
-}
-
 /// The findings of a takeover: takeover-stage defects in its buildings (and project-wide common
 /// areas), cancelled ones left out, by number.
-pub async fn findings(c: &mut impl DbConn, t: &TakeoverRow) -> Result<Vec<FindingRow>, AppError> {
+pub async fn findings(c: &mut impl DbConn, t: &TakeoverRow) -> Result<Vec<Finding>, AppError> {
     const SQL: &str = "select d.id, d.number, coalesce(a.name, u.number, '') as place,
             d.common_area_id is not null as common_area, d.trade, d.description, d.severity,
             d.status, c.name as contractor, d.due_on,
@@ -666,7 +605,7 @@ pub async fn findings(c: &mut impl DbConn, t: &TakeoverRow) -> Result<Vec<Findin
                or not exists (select 1 from takeover_buildings tb where tb.takeover_id = $2)
                or d.building_id in (select building_id from takeover_buildings where takeover_id = $2))
         order by d.number";
-    Ok(run!(c, |c| sqlx::query_as::<_, FindingRow>(SQL)
+    Ok(run!(c, |c| sqlx::query_as::<_, Finding>(SQL)
         .bind(t.project_id)
         .bind(t.id)
         .fetch_all(c)

@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::repo::{self, TakeoverRow};
@@ -44,7 +45,7 @@ pub struct Snapshot {
 }
 
 /// A team member.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 pub struct Member {
     /// Id.
     pub id: Uuid,
@@ -80,7 +81,7 @@ pub struct Prerequisite {
 }
 
 /// A document line.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 pub struct Document {
     /// Id.
     pub id: Uuid,
@@ -101,7 +102,7 @@ pub struct Document {
 }
 
 /// A finding.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 pub struct Finding {
     /// Defect id.
     pub id: Uuid,
@@ -189,10 +190,10 @@ impl Snapshot {
                 .map(|b| b.1)
                 .collect(),
             deadlines: deadlines_of(t),
-            team: members(c, t.id).await?,
+            team: repo::members(c, t.id).await?,
             prerequisites,
-            documents: documents(c, t.id).await?,
-            findings: findings(c, t).await?,
+            documents: repo::documents(c, t.id).await?,
+            findings: repo::findings(c, t).await?,
             signatures: signatures(c, t.id).await?,
         })
     }
@@ -229,56 +230,6 @@ pub fn deadlines_of(t: &TakeoverRow) -> Deadlines {
         days(t.inspection_days),
         days(t.window_days),
     )
-}
-
-async fn members(c: &mut impl DbConn, id: Uuid) -> Result<Vec<Member>, AppError> {
-    Ok(repo::members(c, id)
-        .await?
-        .into_iter()
-        .map(|m| Member {
-            id: m.id,
-            side: m.side,
-            name: m.name,
-            title: m.title,
-        })
-        .collect())
-}
-
-async fn documents(c: &mut impl DbConn, id: Uuid) -> Result<Vec<Document>, AppError> {
-    Ok(repo::documents(c, id)
-        .await?
-        .into_iter()
-        .map(|d| Document {
-            id: d.id,
-            code: d.code,
-            category: d.category,
-            title: d.title,
-            copies: d.copies,
-            form: d.form,
-            received_by: d.received_by,
-            received_on: d.received_on,
-        })
-        .collect())
-}
-
-async fn findings(c: &mut impl DbConn, t: &TakeoverRow) -> Result<Vec<Finding>, AppError> {
-    Ok(repo::findings(c, t)
-        .await?
-        .into_iter()
-        .map(|f| Finding {
-            id: f.id,
-            number: f.number,
-            place: f.place,
-            common_area: f.common_area,
-            trade: f.trade,
-            description: f.description,
-            severity: f.severity,
-            status: f.status,
-            contractor: f.contractor,
-            due_on: f.due_on,
-            photo_sha256: f.photo_sha256,
-        })
-        .collect())
 }
 
 async fn signatures(c: &mut impl DbConn, id: Uuid) -> Result<Vec<Signature>, AppError> {

@@ -185,3 +185,27 @@ pub async fn wait_for_text(b: &Client, css: &str, text: &str) {
         tokio::time::sleep(POLL).await;
     }
 }
+
+/// Logs in on the login page, as a person would, and waits for the landing page.
+pub async fn log_in(b: &Client, app: &TestApp, username: &str) {
+    b.goto(&app.url("/login")).await.expect("open /login");
+    let fields = [
+        ("input[name=username]", username),
+        ("input[name=password]", handover::org::demo::DEMO_PASSWORD),
+    ];
+    for (css, value) in fields {
+        b.find(Locator::Css(css))
+            .await
+            .expect(css)
+            .send_keys(value)
+            .await
+            .expect("type");
+    }
+    b.find(Locator::Css("form[action='/login'] button[type=submit]"))
+        .await
+        .expect("submit button")
+        .click()
+        .await
+        .expect("submit");
+    wait_for_path(b, "the landing page", |p| !p.starts_with("/login")).await;
+}
