@@ -363,3 +363,205 @@ async fn the_takeover_list_is_in_english_on_request_and_other_projects_are_hidde
     let (status, _) = text(&other, &app, page).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The inspection id in an inspection page (its finish form).
+fn running_inspection(html: &str) -> String {
+    let at = html.find("/finish\"").expect("a running inspection");
+    let start = html[..at].rfind("/inspections/").unwrap() + "/inspections/".len();
+    html[start..at].to_owned()
+}
+
+/// A point inside an item's tolerance (or `pass`), as the item form sends it.
+fn passing(item: &serde_json::Value) -> Vec<(&'static str, String)> {
+    if item["kind"] != "measured" {
+        return vec![("outcome", "pass".to_owned())];
+    }
+    let v = match (item["lower"].as_f64(), item["upper"].as_f64()) {
+        (Some(l), Some(u)) => (l + u) / 2.0,
+        (Some(l), None) => l,
+        (None, Some(u)) => u,
+        (None, None) => unreachable!("a measured item has a bound"),
+    };
+    let n = item["points_expected"].as_u64().unwrap() as usize;
+    vec![("p", v.to_string()); n]
+}
+
+#[tokio::test]
+async fn the_property_manager_inspects_a_common_area_at_takeover_on_the_tablet_page() {
+    let app = spawn_app().await;
+    let batch = batch_in(&app, 40).await;
+    let token = app.token("property").await;
+    let project = app.demo.project_id;
+    let path = format!("/api/v1/projects/{project}/takeovers");
+    let body = json!({"name": "公区承接", "batch_id": batch});
+    let t: serde_json::Value = app.post(&path, &token, &body).await.json().await.unwrap();
+    let takeover = t["id"].as_str().unwrap();
+    let area = t["areas"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(t["areas"][0]["inspected"], false);
+
+    // The takeover page links each common area to its inspection page at this stage.
+    let property = app.page_login("property").await;
+    let (_, html) = text(&property, &app, &format!("/takeovers/{takeover}")).await;
+    let page = format!("/areas/{area}/inspect?stage=takeover");
+    assert!(html.contains(&format!("href=\"{page}\"")), "area link");
+    let (status, html) = text(&property, &app, &page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("物业接管查验"), "the stage is named");
+    let start = format!("/areas/{area}/inspect/start?stage=takeover");
+    assert!(html.contains(&format!("action=\"{start}\"")));
+    let csrf = hidden(&html, "_csrf");
+    let resp = post(
+        &property,
+        &app,
+        &start,
+        &[("_csrf", &csrf), ("supervisor", "张监理")],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), page);
+    let (_, html) = text(&property, &app, &page).await;
+    let id = running_inspection(&html);
+    let detail: serde_json::Value = app
+        .get(&format!("/api/v1/inspections/{id}"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["inspection"]["stage"], "takeover");
+    assert_eq!(detail["inspection"]["common_area_id"], area.as_str());
+    assert_eq!(detail["inspection"]["unit_id"], serde_json::Value::Null);
+    let items = detail["items"].as_array().unwrap().clone();
+    assert!(
+        items.iter().any(|i| i["trade"] == "common"),
+        "the common-area checklist"
+    );
+
+    // A failed item offers a defect prefilled on this page, at this stage.
+    let first = items.iter().find(|i| i["kind"] == "pass_fail").unwrap();
+    let item_path = format!(
+        "/inspections/{id}/items/{}",
+        first["item_id"].as_str().unwrap()
+    );
+    let resp = post(
+        &property,
+        &app,
+        &item_path,
+        &[("_csrf", &csrf), ("outcome", "fail")],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let back = location(&resp);
+    assert!(back.starts_with(&format!("{page}#item-")), "{back}");
+    let (_, html) = text(&property, &app, &page).await;
+    assert!(
+        html.contains(&format!("href=\"{page}&#38;defect_trade=")),
+        "prefill link"
+    );
+
+    // The property manager records the finding with a photo: stage takeover, this area, and
+    // the project's fix preset assigns it.
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.clone())
+        .text("trade", "common")
+        .text("room_text", "一层大堂")
+        .text("description", "大堂墙面涂料起皮")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(common::jpeg(800, 600, 7))
+                .file_name("IMG_1.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+    let resp = property
+        .post(app.url(&format!("/areas/{area}/defects?stage=takeover")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = location(&resp);
+    assert!(to.starts_with(&format!("{page}&added=")), "{to}");
+    let list: serde_json::Value = app
+        .get(
+            &format!("/api/v1/projects/{project}/defects?common_area={area}"),
+            &token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let d = &list["items"][0];
+    assert_eq!(list["total"], 1);
+    assert_eq!(d["stage"], "takeover");
+    assert_eq!(d["status"], "assigned", "the preset assigned it");
+    assert_eq!(d["description"], "大堂墙面涂料起皮");
+    let (_, html) = text(&property, &app, &to).await;
+    assert!(
+        html.contains("大堂墙面涂料起皮") && html.contains("/photos/"),
+        "listed with its photo"
+    );
+
+    // Every item recorded, the area is inspected on the takeover.
+    for it in &items {
+        let path = format!(
+            "/inspections/{id}/items/{}",
+            it["item_id"].as_str().unwrap()
+        );
+        let mut form = vec![("_csrf", csrf.clone())];
+        form.extend(passing(it).into_iter().map(|(k, v)| (k, v)));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let resp = post(&property, &app, &path, &form).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{}", it["name"]);
+    }
+    let resp = post(
+        &property,
+        &app,
+        &format!("/inspections/{id}/finish"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), format!("{page}&finished=1"));
+    let t: serde_json::Value = app
+        .get(&format!("/api/v1/takeovers/{takeover}"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let a = t["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == area.as_str())
+        .unwrap();
+    assert_eq!(a["inspected"], true);
+    assert_eq!(a["open_defects"], 1);
+    let (_, html) = text(&property, &app, &format!("/takeovers/{takeover}")).await;
+    assert!(
+        html.contains("大堂墙面涂料起皮"),
+        "a finding of the takeover"
+    );
+
+    // The self inspection is the inspectors'; a unit page offers the property manager the
+    // takeover inspection instead.
+    let (status, _) = text(
+        &property,
+        &app,
+        &format!("/areas/{area}/inspect?stage=self"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let unit = app.a_unit_of(project).await;
+    let (_, html) = text(&property, &app, &format!("/units/{unit}")).await;
+    assert!(html.contains(&format!("href=\"/units/{unit}/inspect?stage=takeover\"")));
+    assert!(html.contains("开始承接查验"));
+    let inspector = app.page_login("inspector").await;
+    let (status, html) = text(&inspector, &app, &format!("/areas/{area}/inspect")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("物业接管查验"),
+        "inspectors open the self inspection"
+    );
+    let (status, _) = text(&app.page_login("contractor").await, &app, &page).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

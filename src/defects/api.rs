@@ -253,6 +253,8 @@ pub struct DefectQuery {
     pub floor: Option<i32>,
     /// Unit id.
     pub unit: Option<Uuid>,
+    /// Common area id.
+    pub common_area: Option<Uuid>,
     /// Trade.
     pub trade: Option<Trade>,
     /// Severity.
@@ -291,6 +293,7 @@ impl DefectQuery {
             building: self.building,
             floor: self.floor,
             unit: self.unit,
+            common_area: self.common_area,
             trade: self.trade.map(|t| t.as_str().to_owned()),
             severity: self.severity.map(|s| s.as_str().to_owned()),
             statuses,

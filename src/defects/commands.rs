@@ -113,7 +113,7 @@ pub async fn create(
     let now = clock::now();
     let mut tx = app.db.begin().await?;
     let actor = actor(&mut tx, user, project).await?;
-    if !actor.manages_defects() {
+    if !actor.records_at(body.stage) {
         return Err(AppError::Forbidden);
     }
     validate(&body)?;
@@ -158,18 +158,16 @@ pub async fn create(
     };
     repo::insert_event(&mut tx, &created, now).await?;
     let assignment = match body.contractor_id {
-        Some(c) => Some((c, body.due_on)),
+        Some(c) => Some((c, body.due_on, actor)),
         None => repo::preset_for(&mut tx, project, body.trade.as_str(), building)
             .await?
             .map(|(c, days)| {
                 let days = u32::try_from(days).unwrap_or(1);
-                (
-                    c,
-                    Some(body.due_on.unwrap_or_else(|| due_from_preset(now, days))),
-                )
+                let due = body.due_on.unwrap_or_else(|| due_from_preset(now, days));
+                (c, Some(due), Actor::fix_preset())
             }),
     };
-    if let Some((contractor, due_on)) = assignment {
+    if let Some((contractor, due_on, actor)) = assignment {
         let due_on = due_on.ok_or_else(|| AppError::field("due_on", "required"))?;
         let action = Action::Assign { contractor, due_on };
         apply_in(
@@ -395,7 +393,10 @@ pub async fn bulk_assign(
 fn may_attach(row: &DefectRow, actor: &Actor, phase: &str) -> Result<(), AppError> {
     let status = Status::parse(&row.status).unwrap_or(Status::Cancelled);
     let allowed = match phase {
-        "before" => actor.manages_defects() && status.is_pending(),
+        "before" => {
+            let stage = Stage::parse(&row.stage).unwrap_or(Stage::SelfInspection);
+            actor.records_at(stage) && status.is_pending()
+        }
         "after" => {
             actor.contractor.is_some()
                 && actor.contractor == row.contractor_id

@@ -192,6 +192,21 @@ impl Actor {
         self.has(Role::Inspector) || self.has(Role::Admin)
     }
 
+    /// Whether the actor may record defects found at `stage`: those who manage defects, and at
+    /// the takeover the property company, which inspects jointly with the project department.
+    pub fn records_at(&self, stage: Stage) -> bool {
+        self.manages_defects() || (stage == Stage::Takeover && self.has(Role::Property))
+    }
+
+    /// The authority of a project's fix preset: set by an administrator, it assigns what it
+    /// matches whoever recorded the defect.
+    pub fn fix_preset() -> Actor {
+        Actor {
+            roles: vec![Role::Admin],
+            contractor: None,
+        }
+    }
+
     /// Whether the actor only sees the defects of their own contractor company.
     pub fn is_contractor_only(&self) -> bool {
         self.has(Role::Contractor) && !self.manages_defects()

@@ -561,6 +561,8 @@ pub struct Filter {
     pub floor: Option<i32>,
     /// Unit.
     pub unit: Option<Uuid>,
+    /// Common area.
+    pub common_area: Option<Uuid>,
     /// Trade.
     pub trade: Option<String>,
     /// Severity.
@@ -601,6 +603,9 @@ where
     }
     if let Some(u) = f.unit {
         q.push(" and d.unit_id = ").push_bind(u);
+    }
+    if let Some(a) = f.common_area {
+        q.push(" and d.common_area_id = ").push_bind(a);
     }
     if let Some(t) = &f.trade {
         q.push(" and d.trade = ").push_bind(t.clone());

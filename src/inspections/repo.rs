@@ -129,6 +129,15 @@ pub async fn list_by_unit(c: &mut impl DbConn, unit: Uuid) -> Result<Vec<Inspect
         .await)?)
 }
 
+/// The inspections of a common area, newest first.
+pub async fn list_by_area(c: &mut impl DbConn, area: Uuid) -> Result<Vec<InspectionRow>, AppError> {
+    const SQL: &str = inspection_sql!(" where i.common_area_id = $1 order by i.started_at desc");
+    Ok(run!(c, |c| sqlx::query_as::<_, InspectionRow>(SQL)
+        .bind(area)
+        .fetch_all(c)
+        .await)?)
+}
+
 /// The project an inspection belongs to, if it exists.
 pub async fn project_of(c: &mut impl DbConn, id: Uuid) -> Result<Option<Uuid>, AppError> {
     Ok(run!(c, |c| sqlx::query_scalar(

@@ -170,6 +170,21 @@ pub struct CommonAreaRow {
     pub name: String,
 }
 
+/// A common area with its project, as an inspection page heads it.
+#[derive(Debug, Clone, FromRow)]
+pub struct CommonAreaHead {
+    /// Id.
+    pub id: Uuid,
+    /// Project.
+    pub project_id: Uuid,
+    /// Project name.
+    pub project_name: String,
+    /// Building, when it belongs to one.
+    pub building: Option<String>,
+    /// Name.
+    pub name: String,
+}
+
 /// A user's membership on a project (direct or through its region or group).
 #[derive(Debug, Clone, FromRow)]
 pub struct MemberRow {
@@ -623,6 +638,19 @@ pub async fn list_common_areas(
         .bind(project)
         .fetch_all(c)
         .await)?)
+}
+
+/// One common area with its project.
+pub async fn get_common_area(c: &mut impl DbConn, id: Uuid) -> Result<CommonAreaHead, AppError> {
+    const SQL: &str =
+        "select a.id, a.project_id, p.name as project_name, b.name as building, a.name
+        from common_areas a join projects p on p.id = a.project_id
+        left join buildings b on b.id = a.building_id where a.id = $1";
+    run!(c, |c| sqlx::query_as::<_, CommonAreaHead>(SQL)
+        .bind(id)
+        .fetch_optional(c)
+        .await?
+        .ok_or(AppError::NotFound))
 }
 
 /// Inserts a common area of a project (optionally of one building).

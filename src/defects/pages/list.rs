@@ -68,6 +68,7 @@ impl ListQuery {
             building: clean(&self.building).and_then(|s| s.parse().ok()),
             floor: clean(&self.floor).and_then(|s| s.parse().ok()),
             unit: None,
+            common_area: None,
             trade: clean(&self.trade).and_then(Trade::parse),
             severity: clean(&self.severity).and_then(Severity::parse),
             status: status.map(str::to_owned),

@@ -1,5 +1,5 @@
-//! The writes of the inspection page: start (or continue) the unit's self inspection, save one
-//! item (JSON for `inspect.js`, or back to the item), finish.
+//! The writes of the inspection page: start (or continue) the inspection of a unit or common
+//! area at the page's stage, save one item (JSON for `inspect.js`, or back to the item), finish.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::checklist::item_row;
 use super::inspect::{PageState, render};
+use super::place::{Place, Site};
 use super::{check_csrf, json_answer, json_failure, user_message, wants_json};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -18,7 +19,7 @@ use crate::auth::extract::PageForm;
 use crate::checklists::{self, Trade};
 use crate::defects::Stage;
 use crate::error::AppError;
-use crate::http::{ApiPath, see_other};
+use crate::http::{ApiPath, ApiQuery, see_other};
 use crate::i18n::Locale;
 use crate::inspections::Outcome;
 use crate::inspections::api::{
@@ -39,31 +40,66 @@ pub struct StartForm {
     property: String,
 }
 
-/// Starts the unit's self inspection (or continues the running one).
-pub async fn start(
+/// The stage a page post is for (`?stage=takeover`, else the caller's usual one).
+#[derive(Debug, Default, Deserialize)]
+pub struct StageQuery {
+    stage: Option<Stage>,
+}
+
+impl StageQuery {
+    /// The stage asked for.
+    pub fn stage(&self) -> Option<Stage> {
+        self.stage
+    }
+}
+
+/// Starts the inspection of a unit (or continues the running one).
+pub async fn start_unit(
     State(app): State<AppState>,
     l: Locale,
     ApiPath(unit): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<StageQuery>,
     PageForm(user, form): PageForm<StartForm>,
 ) -> Result<Response, AppError> {
-    let project = crate::org::repo::get_unit(&mut app.db.read().await?, unit)
-        .await?
-        .project_id;
-    let running = repo::list_by_unit(&mut app.db.read().await?, unit)
-        .await?
-        .into_iter()
-        .any(|i| i.stage == Stage::SelfInspection.as_str() && i.finished_at.is_none());
-    if !running {
+    start(&app, &user, l, Place::Unit(unit), q.stage, form).await
+}
+
+/// Starts the inspection of a common area (or continues the running one).
+pub async fn start_area(
+    State(app): State<AppState>,
+    l: Locale,
+    ApiPath(area): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<StageQuery>,
+    PageForm(user, form): PageForm<StartForm>,
+) -> Result<Response, AppError> {
+    start(&app, &user, l, Place::Area(area), q.stage, form).await
+}
+
+async fn start(
+    app: &AppState,
+    user: &CurrentUser,
+    l: Locale,
+    place: Place,
+    stage: Option<Stage>,
+    form: StartForm,
+) -> Result<Response, AppError> {
+    let (site, running) = {
+        let mut conn = app.db.read().await?;
+        let site = Site::load(&mut conn, user, place, stage).await?;
+        let running = place.running(&mut conn, site.stage).await?;
+        (site, running)
+    };
+    if running.is_none() {
         let body = NewInspectionBody {
             id: form.id,
-            unit_id: Some(unit),
-            common_area_id: None,
-            stage: Stage::SelfInspection,
+            unit_id: place.unit(),
+            common_area_id: place.area(),
+            stage: site.stage,
             supervisor: form.supervisor.clone(),
             contractor: form.contractor.clone(),
             property: form.property.clone(),
         };
-        if let Err(e) = start_inspection(&app, &user, project, body).await {
+        if let Err(e) = start_inspection(app, user, site.project_id, body).await {
             let Some(message) = user_message(l, &e) else {
                 return Err(e);
             };
@@ -72,10 +108,10 @@ pub async fn start(
                 participants: Some([form.supervisor, form.contractor, form.property]),
                 ..PageState::default()
             };
-            return render(&app, &user, l, unit, state).await;
+            return render(app, user, l, place, Some(site.stage), state).await;
         }
     }
-    Ok(see_other(&format!("/units/{unit}/inspect")))
+    Ok(see_other(&site.page()))
 }
 
 fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -131,14 +167,14 @@ pub async fn record(
         Ok(_) if json => Ok(json_answer(item_state(&app, l, id, item).await?)),
         Err(e) if json => Ok(json_failure(l, &e)),
         Ok(_) => {
-            let unit = unit_of(&app, id).await?;
-            Ok(see_other(&format!("/units/{unit}/inspect#item-{item}")))
+            let (place, stage) = place_of(&app, id).await?;
+            Ok(see_other(&format!("{}#item-{item}", place.page(stage))))
         }
         Err(e) => {
             let Some(message) = user_message(l, &e) else {
                 return Err(e);
             };
-            let unit = unit_of(&app, id).await?;
+            let (place, stage) = place_of(&app, id).await?;
             let typed = pairs
                 .iter()
                 .filter(|(k, _)| k == "p")
@@ -148,16 +184,16 @@ pub async fn record(
                 item_error: Some((item, message, typed)),
                 ..PageState::default()
             };
-            render(&app, &user, l, unit, state).await
+            render(&app, &user, l, place, Some(stage), state).await
         }
     }
 }
 
-async fn unit_of(app: &AppState, inspection: Uuid) -> Result<Uuid, AppError> {
-    repo::get(&mut app.db.read().await?, inspection)
-        .await?
-        .unit_id
-        .ok_or(AppError::NotFound)
+/// Where an inspection runs and at which stage: the page to go back to.
+async fn place_of(app: &AppState, inspection: Uuid) -> Result<(Place, Stage), AppError> {
+    let row = repo::get(&mut app.db.read().await?, inspection).await?;
+    let stage = Stage::parse(&row.stage).unwrap_or(Stage::SelfInspection);
+    Ok((Place::of(&row)?, stage))
 }
 
 /// What `inspect.js` shows after a save: the item's result and the progress.
@@ -172,8 +208,9 @@ async fn item_state(
     let version = checklists::repo::version(&mut conn, row.version_id).await?;
     let results = repo::results(&mut conn, id).await?;
     let it = version.item(item).ok_or(AppError::NotFound)?;
-    let unit = row.unit_id.unwrap_or_default();
-    let r = item_row(l, unit, id, it, results.iter().find(|r| r.item_id == item));
+    let stage = Stage::parse(&row.stage).unwrap_or(Stage::SelfInspection);
+    let page = Place::of(&row)?.page(stage);
+    let r = item_row(l, &page, id, it, results.iter().find(|r| r.item_id == item));
     let done_in = |t: Trade| {
         version
             .items
@@ -203,9 +240,9 @@ pub async fn finish(
     ApiPath(id): ApiPath<Uuid>,
     PageForm(user, _): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let unit = unit_of(&app, id).await?;
+    let (place, stage) = place_of(&app, id).await?;
     match finish_inspection(&app, &user, id).await {
-        Ok(_) => Ok(see_other(&format!("/units/{unit}/inspect?finished=1"))),
+        Ok(_) => Ok(see_other(&place.page_with(stage, "finished=1", ""))),
         Err(e) => {
             let Some(message) = user_message(l, &e) else {
                 return Err(e);
@@ -215,7 +252,7 @@ pub async fn finish(
                 finish_error: Some(message),
                 ..PageState::default()
             };
-            render(&app, &user, l, unit, state).await
+            render(&app, &user, l, place, Some(stage), state).await
         }
     }
 }

@@ -48,7 +48,7 @@ pub(super) struct TradeGroup {
 /// The checklist items grouped by trade (in trade order), then room (in checklist order).
 pub(super) fn group_items(
     l: Locale,
-    unit: Uuid,
+    page: &str,
     running: Option<&InspectionRow>,
     items: &[Item],
     results: &[ResultRow],
@@ -69,7 +69,7 @@ pub(super) fn group_items(
             let result = results.iter().find(|r| r.item_id == item.id);
             g.total += 1;
             g.done += usize::from(result.is_some());
-            let row = item_row(l, unit, run.id, item, result);
+            let row = item_row(l, page, run.id, item, result);
             match g.rooms.iter_mut().find(|r| r.name == item.def.room) {
                 Some(room) => room.items.push(row),
                 None => g.rooms.push(RoomGroup {
@@ -87,7 +87,7 @@ pub(super) fn group_items(
 
 pub(super) fn item_row(
     l: Locale,
-    unit: Uuid,
+    page: &str,
     inspection: Uuid,
     item: &Item,
     result: Option<&ResultRow>,
@@ -110,8 +110,9 @@ pub(super) fn item_row(
         fill_inputs(l, &mut inputs, &typed);
     }
     let trade = item.def.trade.as_str();
+    let sep = if page.contains('?') { '&' } else { '?' };
     let defect_href = format!(
-        "/units/{unit}/inspect?defect_trade={trade}&defect_part={}&defect_desc={}#add-defect",
+        "{page}{sep}defect_trade={trade}&defect_part={}&defect_desc={}#add-defect",
         form_urlencoded_component(&item.def.part),
         form_urlencoded_component(&item.def.name),
     );

@@ -1,4 +1,5 @@
-//! The add-defect form of the inspection page: one multipart post with the typed fields and the
+//! The add-defect form of the inspection page (a unit's or a common area's, at the page's
+//! stage): one multipart post with the typed fields and the
 //! camera photos. `_csrf` must be the first part, so a forged post is refused before any photo
 //! is read; then the photos are checked and stored, the defect recorded (the project's fix
 //! preset assigns it) and the photos attached as "before".
@@ -10,19 +11,21 @@ use axum::response::Response;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::actions::StageQuery;
 use super::inspect::{PageState, render};
+use super::place::{Place, Site};
 use super::{
     Choice, PARTS, ROOMS, check_csrf, json_answer, json_failure, trade_label, user_message,
     wants_json,
 };
 use crate::app::AppState;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::CurrentUser;
 use crate::checklists::{Phrase, Trade};
 use crate::defects::commands::{self, MAX_PHOTOS_PER_UPLOAD, NewDefect};
 use crate::defects::repo::DefectRow;
 use crate::defects::{Severity, Stage};
 use crate::error::AppError;
-use crate::http::{ApiPath, see_other};
+use crate::http::{ApiPath, ApiQuery, see_other};
 use crate::http::{multipart_error, read_text};
 use crate::i18n::Locale;
 use crate::photos::upload::read_photo;
@@ -84,8 +87,14 @@ impl FormInput {
         *slot = value;
     }
 
-    /// The defect this input describes, or the first thing missing.
-    fn to_new_defect(&self, unit: Uuid, inspection: Option<Uuid>) -> Result<NewDefect, AppError> {
+    /// The defect this input describes, found at `place` during `stage` (and the running
+    /// `inspection`), or the first thing missing.
+    fn to_new_defect(
+        &self,
+        place: Place,
+        stage: Stage,
+        inspection: Option<Uuid>,
+    ) -> Result<NewDefect, AppError> {
         let trade =
             Trade::parse(&self.trade).ok_or_else(|| AppError::field("trade", "required"))?;
         let severity = match self.severity.trim() {
@@ -117,14 +126,14 @@ impl FormInput {
         };
         Ok(NewDefect {
             id: self.id,
-            unit_id: Some(unit),
-            common_area_id: None,
+            unit_id: place.unit(),
+            common_area_id: place.area(),
             room: either(&self.room_text, &self.room),
             part: either(&self.part_text, &self.part),
             trade,
             description: description.to_owned(),
             severity,
-            stage: Stage::SelfInspection,
+            stage,
             inspection_id: inspection,
             pin,
             contractor_id: None,
@@ -167,10 +176,12 @@ pub struct FormView {
     pub open: bool,
 }
 
-/// The form of the page in `state` (blank, prefilled, or as typed with its error).
+/// The form of the page in `state` (blank, prefilled, or as typed with its error). A unit's
+/// form offers its rooms; a common area's offers the common-area trade (公区) instead.
 pub(super) fn view(
     l: Locale,
     state: &PageState,
+    place: Place,
     phrases: &[Phrase],
     layout: Option<&(Uuid, Option<String>)>,
 ) -> FormView {
@@ -184,9 +195,10 @@ pub(super) fn view(
             })
             .collect()
     };
+    let offered = |t: Trade| t != Trade::Common || place.area().is_some();
     let trades = Trade::ALL
         .into_iter()
-        .filter(|t| *t != Trade::Common)
+        .filter(|t| offered(*t))
         .map(|t| Choice {
             value: t.as_str().to_owned(),
             label: trade_label(l, t.as_str()).to_owned(),
@@ -194,7 +206,7 @@ pub(super) fn view(
         })
         .collect();
     let mut groups: Vec<PhraseGroup> = Vec::new();
-    for p in phrases.iter().filter(|p| p.trade != Trade::Common) {
+    for p in phrases.iter().filter(|p| offered(p.trade)) {
         let chip = PhraseChip {
             text: p.text.clone(),
             on: input.phrase == p.text,
@@ -222,7 +234,10 @@ pub(super) fn view(
     FormView {
         id: input.id.unwrap_or_else(Uuid::new_v4),
         trades,
-        rooms: chips(&ROOMS, "room", &input.room),
+        rooms: match place {
+            Place::Unit(_) => chips(&ROOMS, "room", &input.room),
+            Place::Area(_) => Vec::new(),
+        },
         room_text: input.room_text.clone(),
         parts: chips(&PARTS, "part", &input.part),
         part_text: input.part_text.clone(),
@@ -245,24 +260,52 @@ pub(super) fn view(
     }
 }
 
-/// Records a defect from the form: JSON for `inspect.js`, else back to the page.
-pub async fn add(
+/// Records a defect on a unit from the form.
+pub async fn add_unit(
     State(app): State<AppState>,
     user: CurrentUser,
     l: Locale,
     headers: HeaderMap,
     ApiPath(unit): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<StageQuery>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let json = wants_json(&headers);
-    let (input, files) = read_form(&user, multipart).await?;
+    let at = (Place::Unit(unit), q.stage());
+    add(&app, &user, l, &headers, at, multipart).await
+}
+
+/// Records a defect in a common area from the form.
+pub async fn add_area(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    l: Locale,
+    headers: HeaderMap,
+    ApiPath(area): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<StageQuery>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let at = (Place::Area(area), q.stage());
+    add(&app, &user, l, &headers, at, multipart).await
+}
+
+/// Records a defect from the form: JSON for `inspect.js`, else back to the page.
+async fn add(
+    app: &AppState,
+    user: &CurrentUser,
+    l: Locale,
+    headers: &HeaderMap,
+    (place, stage): (Place, Option<Stage>),
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let json = wants_json(headers);
+    let (input, files) = read_form(user, multipart).await?;
     let saved = match files {
-        Ok(files) => save(&app, &user, unit, &input, files).await,
+        Ok(files) => save(app, user, (place, stage), &input, files).await,
         Err(e) => Err(e),
     };
     match saved {
-        Ok(row) => {
-            let to = format!("/units/{unit}/inspect?added={}#defects", row.id);
+        Ok((row, stage)) => {
+            let to = place.page_with(stage, &format!("added={}", row.id), "#defects");
             if json {
                 Ok(json_answer(json!({
                     "ok": true, "id": row.id, "number": row.number, "redirect": to,
@@ -283,40 +326,36 @@ pub async fn add(
                 form_open: true,
                 ..PageState::default()
             };
-            render(&app, &user, l, unit, state).await
+            render(app, user, l, place, stage, state).await
         }
     }
 }
 
-/// Checks, stores and records: nothing is recorded unless every photo is good.
+/// Checks, stores and records: nothing is recorded unless every photo is good. Answers the
+/// defect and the stage it was recorded at.
 async fn save(
     app: &AppState,
     user: &CurrentUser,
-    unit: Uuid,
+    (place, stage): (Place, Option<Stage>),
     input: &FormInput,
     files: Vec<Bytes>,
-) -> Result<DefectRow, AppError> {
-    let (project, inspection) = {
+) -> Result<(DefectRow, Stage), AppError> {
+    let (site, inspection) = {
         let mut conn = app.db.read().await?;
-        let u = crate::org::repo::get_unit(&mut conn, unit).await?;
-        user.require(u.project_id, &[Role::Inspector, Role::Admin])?;
-        let running = crate::inspections::repo::list_by_unit(&mut conn, unit)
-            .await?
-            .into_iter()
-            .find(|i| i.stage == Stage::SelfInspection.as_str() && i.finished_at.is_none())
-            .map(|i| i.id);
-        (u.project_id, running)
+        let site = Site::load(&mut conn, user, place, stage).await?;
+        let running = place.running(&mut conn, site.stage).await?;
+        (site, running.map(|i| i.id))
     };
-    let body = input.to_new_defect(unit, inspection)?;
+    let body = input.to_new_defect(place, site.stage, inspection)?;
     let mut stored = Vec::with_capacity(files.len());
     for f in files {
         stored.push(app.photos.ingest(f).await?);
     }
-    let row = commands::create(app, user, project, body).await?;
+    let row = commands::create(app, user, site.project_id, body).await?;
     if !stored.is_empty() {
         commands::attach_photos(app, user, row.id, "before", &stored).await?;
     }
-    Ok(row)
+    Ok((row, site.stage))
 }
 
 /// Reads the form: the CSRF token first (refused otherwise), then the fields and photos. A
@@ -378,7 +417,9 @@ mod tests {
             phrase: "墙面空鼓".into(),
             ..FormInput::default()
         };
-        let d = input.to_new_defect(Uuid::nil(), None).unwrap();
+        let d = input
+            .to_new_defect(Place::Unit(Uuid::nil()), Stage::SelfInspection, None)
+            .unwrap();
         assert_eq!((d.room.as_str(), d.part.as_str()), ("衣帽间", "墙面"));
         assert_eq!(d.description, "墙面空鼓");
         assert_eq!(d.severity, Severity::Minor);
@@ -391,7 +432,11 @@ mod tests {
             description: "x".into(),
             ..FormInput::default()
         };
-        let code = |i: &FormInput| match i.to_new_defect(Uuid::nil(), None) {
+        let code = |i: &FormInput| match i.to_new_defect(
+            Place::Unit(Uuid::nil()),
+            Stage::SelfInspection,
+            None,
+        ) {
             Err(AppError::Invalid(f)) => (f[0].field.clone(), f[0].code),
             other => panic!("{other:?}"),
         };

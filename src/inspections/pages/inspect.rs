@@ -1,5 +1,6 @@
-//! The unit inspection page: start or continue the self inspection, the checklist by trade and
-//! room, progress and finish; the add-defect form and the unit's open defects below.
+//! The inspection page of a unit or common area: start or continue the inspection at the page's
+//! stage, the checklist by trade and room, progress and finish; the add-defect form and the
+//! place's open defects below.
 
 use askama::Template;
 use axum::extract::State;
@@ -9,9 +10,10 @@ use uuid::Uuid;
 
 use super::checklist::{TradeGroup, fill_inputs, group_items};
 use super::defect_form::{self, FormInput, FormView};
+use super::place::{Place, Site};
 use super::trade_label;
 use crate::app::AppState;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::CurrentUser;
 use crate::checklists;
 use crate::clock;
 use crate::defects::repo::{DefectRow, Filter, Order};
@@ -25,6 +27,8 @@ use crate::pages::Chrome;
 /// Query of the inspection page.
 #[derive(Debug, Default, Deserialize)]
 pub struct InspectQuery {
+    /// `takeover` for the joint takeover inspection; else the caller's usual stage.
+    stage: Option<Stage>,
     /// A defect just recorded, to confirm.
     added: Option<Uuid>,
     /// The inspection was just finished.
@@ -50,11 +54,15 @@ pub(super) struct PageState {
     pub finished: bool,
 }
 
-pub(super) struct UnitHead {
-    pub id: Uuid,
-    pub number: String,
-    pub status: String,
-    pub status_label: &'static str,
+/// The head of the page: the place, its status badge (units), the stage and the form actions.
+pub(super) struct Head {
+    pub name: String,
+    /// `(class, label)` of a unit's status.
+    pub status: Option<(String, &'static str)>,
+    /// The stage, named (`物业承接查验`), when it is not the self inspection.
+    pub stage_label: Option<&'static str>,
+    pub start_action: String,
+    pub defect_action: String,
 }
 
 pub(super) struct RunningView {
@@ -91,7 +99,7 @@ pub(super) struct DefectLine {
 struct InspectPage {
     c: Chrome,
     user_key: String,
-    unit: UnitHead,
+    head: Head,
     running: Option<RunningView>,
     start: StartView,
     last_verdict: Option<(String, &'static str)>,
@@ -110,12 +118,33 @@ struct InspectPage {
 }
 
 /// The inspection page of a unit.
-pub async fn show(
+pub async fn show_unit(
     State(app): State<AppState>,
     user: CurrentUser,
     l: Locale,
     ApiPath(unit): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<InspectQuery>,
+) -> Result<Response, AppError> {
+    show(&app, &user, l, Place::Unit(unit), q).await
+}
+
+/// The inspection page of a common area.
+pub async fn show_area(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    l: Locale,
+    ApiPath(area): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<InspectQuery>,
+) -> Result<Response, AppError> {
+    show(&app, &user, l, Place::Area(area), q).await
+}
+
+async fn show(
+    app: &AppState,
+    user: &CurrentUser,
+    l: Locale,
+    place: Place,
+    q: InspectQuery,
 ) -> Result<Response, AppError> {
     let prefill = q.defect_trade.is_some() || q.defect_desc.is_some();
     let state = PageState {
@@ -125,24 +154,24 @@ pub async fn show(
         finished: q.finished.is_some(),
         ..PageState::default()
     };
-    render(&app, &user, l, unit, state).await
+    render(app, user, l, place, q.stage, state).await
 }
 
-/// Renders the inspection page of `unit_id` with `state`.
+/// Renders the inspection page of `place` at `stage` (or the caller's usual one) with `state`.
 pub(super) async fn render(
     app: &AppState,
     user: &CurrentUser,
     l: Locale,
-    unit_id: Uuid,
+    place: Place,
+    stage: Option<Stage>,
     state: PageState,
 ) -> Result<Response, AppError> {
     let mut conn = app.db.read().await?;
-    let unit = crate::org::repo::get_unit(&mut conn, unit_id).await?;
-    user.require(unit.project_id, &[Role::Inspector])?;
-    let inspections = repo::list_by_unit(&mut conn, unit_id).await?;
+    let site = Site::load(&mut conn, user, place, stage).await?;
+    let inspections = place.inspections(&mut conn).await?;
     let running = inspections
         .iter()
-        .find(|i| i.stage == Stage::SelfInspection.as_str() && i.finished_at.is_none())
+        .find(|i| i.stage == site.stage.as_str() && i.finished_at.is_none())
         .cloned();
     let (items, results) = match &running {
         Some(r) => (
@@ -153,41 +182,33 @@ pub(super) async fn render(
         ),
         None => (Vec::new(), Vec::new()),
     };
-    let phrases = checklists::repo::phrases(&mut conn, unit.project_id, None).await?;
-    let layout = super::sql::unit_layout(&mut conn, unit_id).await?;
+    let phrases = checklists::repo::phrases(&mut conn, site.project_id, None).await?;
+    let layout = match place {
+        Place::Unit(id) => super::sql::unit_layout(&mut conn, id).await?,
+        Place::Area(_) => None,
+    };
     let filter = Filter {
-        unit: Some(unit_id),
+        unit: place.unit(),
+        common_area: place.area(),
         statuses: vec![Status::Open, Status::Assigned, Status::Fixed],
         ..Filter::default()
     };
     let (open, open_total) =
-        crate::defects::repo::list(&mut conn, unit.project_id, &filter, Order::Newest, 100, 0)
+        crate::defects::repo::list(&mut conn, site.project_id, &filter, Order::Newest, 100, 0)
             .await?;
     let added = match state.added {
         Some(id) => crate::defects::repo::get(&mut conn, id)
             .await
             .ok()
-            .filter(|d| d.unit_id == Some(unit_id)),
+            .filter(|d| d.unit_id == place.unit() && d.common_area_id == place.area()),
         None => None,
     };
     drop(conn);
 
-    let here = format!("/units/{unit_id}/inspect");
-    let c = Chrome::new(l, user, l.fmt1("insp.title", "unit", &unit.number), here)
-        .crumb(
-            unit.project_name.clone(),
-            format!("/projects/{}", unit.project_id),
-        )
-        .crumb(unit.number.clone(), format!("/units/{unit_id}"));
-    let status =
-        crate::org::UnitStatus::parse(&unit.status).unwrap_or(crate::org::UnitStatus::NotInspected);
-    let head = UnitHead {
-        id: unit_id,
-        number: unit.number.clone(),
-        status: status.as_str().to_owned(),
-        status_label: status.label(l),
-    };
-    let mut groups = group_items(l, unit_id, running.as_ref(), &items, &results);
+    let c = chrome(l, user, &site);
+    let head = head(l, &site);
+    let page_url = site.page();
+    let mut groups = group_items(l, &page_url, running.as_ref(), &items, &results);
     if let Some((item, message, typed)) = &state.item_error {
         for row in groups
             .iter_mut()
@@ -225,7 +246,7 @@ pub(super) async fn render(
         _ => None,
     };
     let [supervisor, contractor, property] = state.participants.clone().unwrap_or_default();
-    let form = defect_form::view(l, &state, &phrases, layout.as_ref());
+    let form = defect_form::view(l, &state, place, &phrases, layout.as_ref());
     page(&InspectPage {
         user_key: user.id.simple().to_string(),
         running: running.as_ref().map(|r| running_view(l, r)),
@@ -253,9 +274,44 @@ pub(super) async fn render(
             .then(|| l.fmt1("insp.more_defects", "n", &open_total.to_string())),
         open_total,
         defects: open.into_iter().map(|d| defect_line(l, d)).collect(),
-        unit: head,
+        head,
         c,
     })
+}
+
+fn chrome(l: Locale, user: &CurrentUser, site: &Site) -> Chrome {
+    let c = Chrome::new(
+        l,
+        user,
+        l.fmt1("insp.title", "unit", &site.name),
+        site.page(),
+    )
+    .crumb(
+        site.project_name.clone(),
+        format!("/projects/{}", site.project_id),
+    );
+    match site.place {
+        Place::Unit(id) => c.crumb(site.name.clone(), format!("/units/{id}")),
+        Place::Area(_) => c.crumb(
+            l.t("takeover.list_title").to_owned(),
+            "/takeovers".to_owned(),
+        ),
+    }
+}
+
+fn head(l: Locale, site: &Site) -> Head {
+    let status = site.unit_status.as_deref().map(|s| {
+        let s = crate::org::UnitStatus::parse(s).unwrap_or(crate::org::UnitStatus::NotInspected);
+        (s.as_str().to_owned(), s.label(l))
+    });
+    Head {
+        name: site.name.clone(),
+        status,
+        stage_label: (site.stage != Stage::SelfInspection)
+            .then(|| l.t(&format!("stage.{}", site.stage.as_str()))),
+        start_action: site.place.action(site.stage, "inspect/start"),
+        defect_action: site.place.action(site.stage, "defects"),
+    }
 }
 
 fn percent(done: usize, total: usize) -> String {

@@ -1,5 +1,6 @@
-//! The inspector's tablet pages: the unit inspection page `/units/{id}/inspect` (start or
-//! continue the self inspection, record each checklist item, finish), the add-defect form on it
+//! The inspection tablet pages: `/units/{id}/inspect` and `/areas/{id}/inspect` (start or
+//! continue the inspection — self inspection for inspectors, `?stage=takeover` for the joint
+//! takeover team — record each checklist item, finish), the add-defect form on it
 //! (trade, room, part, phrase, severity, camera photos, a pin on the floor plan), the floor plan
 //! with pins on the unit page, and the administrator's floor plan upload per layout.
 //!
@@ -12,6 +13,7 @@ mod actions;
 mod checklist;
 mod defect_form;
 mod inspect;
+mod place;
 mod sql;
 pub mod unit;
 
@@ -36,13 +38,19 @@ pub fn routes() -> Router<AppState> {
     );
     let plan_limit = DefaultBodyLimit::max(crate::photos::MAX_BYTES + 64 * 1024);
     Router::new()
-        .route("/units/{id}/inspect", get(inspect::show))
-        .route("/units/{id}/inspect/start", post(actions::start))
+        .route("/units/{id}/inspect", get(inspect::show_unit))
+        .route("/units/{id}/inspect/start", post(actions::start_unit))
+        .route("/areas/{id}/inspect", get(inspect::show_area))
+        .route("/areas/{id}/inspect/start", post(actions::start_area))
         .route("/inspections/{id}/items/{item}", post(actions::record))
         .route("/inspections/{id}/finish", post(actions::finish))
         .route(
             "/units/{id}/defects",
-            post(defect_form::add).layer(photos_limit),
+            post(defect_form::add_unit).layer(photos_limit),
+        )
+        .route(
+            "/areas/{id}/defects",
+            post(defect_form::add_area).layer(photos_limit),
         )
         .route("/projects/{id}/layouts", get(unit::layouts))
         .route(

@@ -69,7 +69,7 @@ pub struct UnitExtras {
     pub upload_href: Option<String>,
     /// The unit's inspections, newest first.
     pub inspections: Vec<InspectionLine>,
-    /// The link to inspect (inspectors): `(href, label)`.
+    /// The link to inspect (inspectors; the property company at takeover): `(href, label)`.
     pub inspect: Option<(String, &'static str)>,
     /// The legend: `(state, label)`.
     pub legend: Vec<(&'static str, &'static str)>,
@@ -132,9 +132,16 @@ pub async fn unit_extras(
             ),
         });
     }
+    let roles: Vec<Role> = user.roles_on(project).collect();
+    // Inspectors run the self inspection; the property company inspects at takeover.
+    let stage = if roles.contains(&Role::Inspector) {
+        Some(Stage::SelfInspection)
+    } else {
+        roles.contains(&Role::Property).then_some(Stage::Takeover)
+    };
     let running = inspections
         .iter()
-        .any(|i| i.stage == Stage::SelfInspection.as_str() && i.finished_at.is_none());
+        .any(|i| Some(i.stage.as_str()) == stage.map(Stage::as_str) && i.finished_at.is_none());
     let lines = inspections
         .iter()
         .map(|i| {
@@ -152,12 +159,12 @@ pub async fn unit_extras(
             }
         })
         .collect();
-    let inspector = user.roles_on(project).any(|r| r == Role::Inspector);
-    let admin = user.roles_on(project).any(|r| r == Role::Admin);
-    let key = if running {
-        "insp.continue"
-    } else {
-        "insp.start"
+    let admin = roles.contains(&Role::Admin);
+    let key = match (stage, running) {
+        (Some(Stage::Takeover), true) => "insp.takeover_continue",
+        (Some(Stage::Takeover), false) => "insp.takeover_start",
+        (_, true) => "insp.continue",
+        (_, false) => "insp.start",
     };
     Ok(UnitExtras {
         plan: layout
@@ -168,7 +175,7 @@ pub async fn unit_extras(
         unpinned,
         upload_href: admin.then(|| format!("/projects/{project}/layouts")),
         inspections: lines,
-        inspect: inspector.then(|| (format!("/units/{unit}/inspect"), l.t(key))),
+        inspect: stage.map(|s| (super::place::Place::Unit(unit).page(s), l.t(key))),
         legend: PIN_STATES
             .iter()
             .map(|s| (*s, l.t(&format!("insp.pin.{s}"))))
