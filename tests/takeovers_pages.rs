@@ -508,7 +508,7 @@ async fn the_property_manager_inspects_a_common_area_at_takeover_on_the_tablet_p
             it["item_id"].as_str().unwrap()
         );
         let mut form = vec![("_csrf", csrf.clone())];
-        form.extend(passing(it).into_iter().map(|(k, v)| (k, v)));
+        form.extend(passing(it));
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let resp = post(&property, &app, &path, &form).await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{}", it["name"]);
