@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::defects::api::routes())
         .merge(crate::defects::pages::routes())
         .merge(crate::takeovers::api::routes())
+        .merge(crate::delivery::api::routes())
         .merge(crate::takeovers::pages::routes())
         .merge(crate::pages::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
@@ -175,6 +176,8 @@ fn api_error(error: &AppError, locale: Locale, original: Response) -> Response {
         AppError::TakeoverUnchecked(ids) | AppError::TakeoverUnmet(ids) => {
             body["prerequisites"] = json!(ids);
         }
+        AppError::ConditionsMissing(codes) => body["conditions"] = json!(codes),
+        AppError::VisitOpen(id) => body["visit_id"] = json!(id),
         _ => {}
     }
     let status = if original.status().is_client_error() || original.status().is_server_error() {

@@ -130,6 +130,36 @@ pub enum AppError {
     /// Some prerequisite lines are not met and the signer recorded no reservation on them (ids).
     #[error("takeover prerequisites not met")]
     TakeoverUnmet(Vec<uuid::Uuid>),
+    /// The appointment slot has no free place left.
+    #[error("slot full")]
+    SlotFull,
+    /// The unit already has an open visit (its id).
+    #[error("visit already open")]
+    VisitOpen(uuid::Uuid),
+    /// The visit has its outcome; it can no longer change.
+    #[error("visit closed")]
+    VisitClosed,
+    /// The unit is delivered (signed accepted once); it cannot be accepted again.
+    #[error("unit already delivered")]
+    UnitDelivered,
+    /// Handover conditions are missing and not waived (their codes).
+    #[error("handover conditions missing")]
+    ConditionsMissing(Vec<String>),
+    /// The issue has its judgement already.
+    #[error("issue already judged")]
+    IssueJudged,
+    /// The customer link has expired.
+    #[error("link expired")]
+    LinkExpired,
+    /// The customer link was revoked.
+    #[error("link revoked")]
+    LinkRevoked,
+    /// The survey opens once the unit is delivered.
+    #[error("survey before delivery")]
+    SurveyNotDelivered,
+    /// The unit's survey is answered already.
+    #[error("survey already answered")]
+    SurveyAnswered,
     /// Anything unexpected; logged, answered without detail.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -169,6 +199,16 @@ impl AppError {
             AppError::TakeoverAlreadySigned => "takeover.already_signed",
             AppError::TakeoverUnchecked(_) => "takeover.prerequisites_unchecked",
             AppError::TakeoverUnmet(_) => "takeover.prerequisites_unmet",
+            AppError::SlotFull => "appointment.slot_full",
+            AppError::VisitOpen(_) => "visit.already_open",
+            AppError::VisitClosed => "visit.closed",
+            AppError::UnitDelivered => "visit.already_delivered",
+            AppError::ConditionsMissing(_) => "visit.conditions_missing",
+            AppError::IssueJudged => "issue.already_judged",
+            AppError::LinkExpired => "link.expired",
+            AppError::LinkRevoked => "link.revoked",
+            AppError::SurveyNotDelivered => "survey.not_delivered",
+            AppError::SurveyAnswered => "survey.already_answered",
             AppError::Internal(_) => "internal",
         }
     }
@@ -203,7 +243,16 @@ impl AppError {
             | AppError::TakeoverSealed
             | AppError::TakeoverAlreadySigned
             | AppError::TakeoverUnchecked(_)
-            | AppError::TakeoverUnmet(_) => StatusCode::CONFLICT,
+            | AppError::TakeoverUnmet(_)
+            | AppError::SlotFull
+            | AppError::VisitOpen(_)
+            | AppError::VisitClosed
+            | AppError::UnitDelivered
+            | AppError::ConditionsMissing(_)
+            | AppError::IssueJudged
+            | AppError::SurveyNotDelivered
+            | AppError::SurveyAnswered => StatusCode::CONFLICT,
+            AppError::LinkExpired | AppError::LinkRevoked => StatusCode::GONE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -318,6 +367,16 @@ mod tests {
             AppError::TakeoverAlreadySigned,
             AppError::TakeoverUnchecked(vec![]),
             AppError::TakeoverUnmet(vec![]),
+            AppError::SlotFull,
+            AppError::VisitOpen(uuid::Uuid::nil()),
+            AppError::VisitClosed,
+            AppError::UnitDelivered,
+            AppError::ConditionsMissing(vec![]),
+            AppError::IssueJudged,
+            AppError::LinkExpired,
+            AppError::LinkRevoked,
+            AppError::SurveyNotDelivered,
+            AppError::SurveyAnswered,
             AppError::Internal(anyhow::anyhow!("x")),
         ]
     }

@@ -79,13 +79,26 @@ impl Modify for BearerAuth {
         crate::takeovers::report::notice_pdf,
         crate::takeovers::api::add_document, crate::takeovers::api::update_document,
         crate::takeovers::api::sign,
+        crate::delivery::api::settings, crate::delivery::api::set_settings,
+        crate::delivery::api::slots, crate::delivery::api::add_slot,
+        crate::delivery::api::appointments, crate::delivery::api::book,
+        crate::delivery::api::move_appointment, crate::delivery::api::cancel_appointment,
+        crate::delivery::api::conditions, crate::delivery::api::set_condition,
+        crate::delivery::api::waive_condition, crate::delivery::api::desk,
+        crate::delivery::api::check_in, crate::delivery::api::show, crate::delivery::api::set_staff,
+        crate::delivery::api::walkthrough, crate::delivery::api::add_issue,
+        crate::delivery::api::judge, crate::delivery::api::issue_photo,
+        crate::delivery::api::set_meter, crate::delivery::api::meter_photo,
+        crate::delivery::api::set_keys, crate::delivery::api::set_documents,
+        crate::delivery::api::close,
     ),
     tags((name = "auth", description = "Tokens"), (name = "org", description = "Projects, status map, units"),
          (name = "admin", description = "Administration and roster import"),
          (name = "defects", description = "Defects from photo to verified fix, fix presets, floor plans, my work"),
          (name = "inspections", description = "Inspections: checklist runs, measured items, verdicts, coverage"),
          (name = "checklists", description = "Checklist templates (versioned), the phrase library"),
-         (name = "takeovers", description = "Property takeover (承接查验): prerequisites, documents, deadlines, signatures, seal"))
+         (name = "takeovers", description = "Property takeover (承接查验): prerequisites, documents, deadlines, signatures, seal"),
+         (name = "delivery", description = "Handover day (集中交付): appointments, conditions, check-in, visits, judged issues, meters, keys, documents, outcome"))
 )]
 pub struct ApiDoc;
 

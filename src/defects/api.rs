@@ -393,6 +393,10 @@ pub async fn create(
     ApiPath(project): ApiPath<Uuid>,
     ApiJson(body): ApiJson<NewDefect>,
 ) -> Result<(StatusCode, Json<DefectView>), AppError> {
+    if body.stage == super::Stage::Customer {
+        // A customer's issue becomes a defect only when judged reasonable on its visit.
+        return Err(AppError::field("stage", "invalid"));
+    }
     let row = commands::create(&app, &user, project, body).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }

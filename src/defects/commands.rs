@@ -110,23 +110,36 @@ pub async fn create(
     project: Uuid,
     body: NewDefect,
 ) -> Result<DefectRow, AppError> {
-    let now = clock::now();
     let mut tx = app.db.begin().await?;
-    let actor = actor(&mut tx, user, project).await?;
+    let id = create_in(&mut tx, user, project, body).await?;
+    tx.commit().await?;
+    repo::get(&mut app.db.read().await?, id).await
+}
+
+/// Records a defect inside `tx` (the caller commits), assigning it by the fix preset when one
+/// applies; answers its id. A client id seen before answers the existing defect's id.
+pub async fn create_in(
+    tx: &mut crate::db::Tx,
+    user: &CurrentUser,
+    project: Uuid,
+    body: NewDefect,
+) -> Result<Uuid, AppError> {
+    let now = clock::now();
+    let actor = actor(tx, user, project).await?;
     if !actor.records_at(body.stage) {
         return Err(AppError::Forbidden);
     }
     validate(&body)?;
     let id = body.id.unwrap_or_else(Uuid::new_v4);
-    if let Some(existing) = repo::project_of(&mut tx, id).await? {
+    if let Some(existing) = repo::project_of(tx, id).await? {
         // The same command sent twice (a tablet retrying): answer with what exists.
         return if existing == project {
-            repo::get(&mut tx, id).await
+            Ok(id)
         } else {
             Err(AppError::AlreadyExists)
         };
     }
-    let (building, floor) = check_location(&mut tx, project, &body).await?;
+    let (building, floor) = check_location(tx, project, &body).await?;
     let record = NewDefectRecord {
         id,
         project_id: project,
@@ -144,8 +157,8 @@ pub async fn create(
         raised_by: user.id,
         pin: body.pin.map(|p| (p[0], p[1])),
     };
-    let number = repo::next_number(&mut tx, project).await?;
-    repo::insert(&mut tx, &record, number, now).await?;
+    let number = repo::next_number(tx, project).await?;
+    repo::insert(tx, &record, number, now).await?;
     let created = NewEvent {
         id: Uuid::new_v4(),
         defect_id: id,
@@ -156,10 +169,10 @@ pub async fn create(
         due_on: None,
         note: "",
     };
-    repo::insert_event(&mut tx, &created, now).await?;
+    repo::insert_event(tx, &created, now).await?;
     let assignment = match body.contractor_id {
         Some(c) => Some((c, body.due_on, actor)),
-        None => repo::preset_for(&mut tx, project, body.trade.as_str(), building)
+        None => repo::preset_for(tx, project, body.trade.as_str(), building)
             .await?
             .map(|(c, days)| {
                 let days = u32::try_from(days).unwrap_or(1);
@@ -171,7 +184,7 @@ pub async fn create(
         let due_on = due_on.ok_or_else(|| AppError::field("due_on", "required"))?;
         let action = Action::Assign { contractor, due_on };
         apply_in(
-            &mut tx,
+            tx,
             project,
             id,
             &action,
@@ -183,12 +196,11 @@ pub async fn create(
         .await?;
     }
     if let Some(unit) = body.unit_id {
-        crate::inspections::repo::refresh_unit_status(&mut tx, unit).await?;
+        crate::inspections::repo::refresh_unit_status(tx, unit).await?;
         // The unit's open trades (the status map's trade filter) changed.
-        crate::org::repo::bump_map_version(&mut tx, project).await?;
+        crate::org::repo::bump_map_version(tx, project).await?;
     }
-    tx.commit().await?;
-    repo::get(&mut app.db.read().await?, id).await
+    Ok(id)
 }
 
 fn validate(body: &NewDefect) -> Result<(), AppError> {

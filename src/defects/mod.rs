@@ -112,11 +112,18 @@ pub enum Stage {
     Takeover,
     /// 复验.
     Reinspection,
+    /// 客户验房: a customer's issue on handover day, judged reasonable.
+    Customer,
 }
 
 impl Stage {
     /// Every stage, in order.
-    pub const ALL: [Stage; 3] = [Stage::SelfInspection, Stage::Takeover, Stage::Reinspection];
+    pub const ALL: [Stage; 4] = [
+        Stage::SelfInspection,
+        Stage::Takeover,
+        Stage::Reinspection,
+        Stage::Customer,
+    ];
 
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {
@@ -124,6 +131,7 @@ impl Stage {
             Stage::SelfInspection => "self",
             Stage::Takeover => "takeover",
             Stage::Reinspection => "reinspection",
+            Stage::Customer => "customer",
         }
     }
 
@@ -192,10 +200,15 @@ impl Actor {
         self.has(Role::Inspector) || self.has(Role::Admin)
     }
 
-    /// Whether the actor may record defects found at `stage`: those who manage defects, and at
-    /// the takeover the property company, which inspects jointly with the project department.
+    /// Whether the actor may record defects found at `stage`: those who manage defects; at the
+    /// takeover the property company, which inspects jointly with the project department; on
+    /// handover day customer service, whose judged customer issues become rectification items.
     pub fn records_at(&self, stage: Stage) -> bool {
-        self.manages_defects() || (stage == Stage::Takeover && self.has(Role::Property))
+        match stage {
+            Stage::Takeover => self.manages_defects() || self.has(Role::Property),
+            Stage::Customer => self.manages_defects() || self.has(Role::Service),
+            _ => self.manages_defects(),
+        }
     }
 
     /// The authority of a project's fix preset: set by an administrator, it assigns what it

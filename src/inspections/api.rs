@@ -248,6 +248,8 @@ pub async fn start_inspection(
             "too_long",
         )
         .when(body.property.chars().count() > 100, "property", "too_long")
+        // The customer walkthrough is a visit (`delivery`), not a checklist run.
+        .when(body.stage == Stage::Customer, "stage", "invalid")
         .done()?;
     let id = body.id.unwrap_or_else(Uuid::new_v4);
     let mut tx = app.db.begin().await?;

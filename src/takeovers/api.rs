@@ -24,6 +24,7 @@ use crate::clock;
 use crate::error::{AppError, Check};
 use crate::http::{ApiJson, ApiPath};
 use crate::openapi::ErrorBody;
+use crate::signature::{self, StrokePoint};
 
 /// The routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -692,10 +693,6 @@ pub async fn update_document(
     Ok(Json(view(&app, id).await?))
 }
 
-/// One point of a drawn stroke: x, y in the canvas's pixels, and milliseconds since the
-/// signature began.
-pub type StrokePoint = [f64; 3];
-
 /// A drawn signature and what the signer declares with it.
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -723,39 +720,17 @@ pub struct SignatureBody {
     pub reservations: HashMap<Uuid, String>,
 }
 
-/// Most points of one signature.
-const MAX_POINTS: usize = 20_000;
-
 fn validate_signature(body: &SignatureBody) -> Result<Option<Vec<u8>>, AppError> {
-    let points: usize = body.strokes.iter().map(Vec::len).sum();
-    let drawn = body.strokes.iter().any(|s| s.len() >= 2);
-    let in_canvas = body.strokes.iter().flatten().all(|p| {
-        p.iter().all(|v| v.is_finite())
-            && (0.0..=body.width).contains(&p[0])
-            && (0.0..=body.height).contains(&p[1])
-    });
-    let canvas_ok = (10.0..=4000.0).contains(&body.width) && (10.0..=4000.0).contains(&body.height);
     let reservation_too_long = body.reservations.values().any(|r| r.chars().count() > 500);
-    Check::default()
-        .text("name", &body.name, 50)
-        .when(body.title.chars().count() > 50, "title", "too_long")
-        .when(!canvas_ok, "width", "out_of_range")
-        .when(!drawn, "strokes", "empty")
-        .when(points > MAX_POINTS, "strokes", "too_many")
-        .when(drawn && !in_canvas, "strokes", "out_of_range")
+    let check = Check::default().text("name", &body.name, 50).when(
+        body.title.chars().count() > 50,
+        "title",
+        "too_long",
+    );
+    signature::check_drawing(check, body.width, body.height, &body.strokes)
         .when(reservation_too_long, "reservations", "too_long")
         .done()?;
-    let Some(b64) = &body.image_png else {
-        return Ok(None);
-    };
-    use base64::Engine;
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(b64.trim_start_matches("data:image/png;base64,"))
-        .map_err(|_| AppError::field("image_png", "invalid"))?;
-    if png.len() > 512 * 1024 || !png.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Err(AppError::field("image_png", "invalid"));
-    }
-    Ok(Some(png))
+    signature::decode_png(body.image_png.as_deref())
 }
 
 /// Signs the takeover for one side. Refused while a prerequisite line is unchecked
@@ -787,15 +762,14 @@ pub async fn sign(
     if signed.iter().any(|s| s.side == body.side.as_str()) {
         return Err(AppError::TakeoverAlreadySigned);
     }
-    let strokes =
-        serde_json::json!({"width": body.width, "height": body.height, "strokes": body.strokes});
+    let strokes = signature::stored(body.width, body.height, &body.strokes);
     let new = NewSignature {
         id: Uuid::new_v4(),
         side: body.side.as_str().to_owned(),
         user_id: user.id,
         name: body.name.trim().to_owned(),
         title: body.title.trim().to_owned(),
-        strokes: strokes.to_string(),
+        strokes,
         image_png: png,
         reservations,
     };

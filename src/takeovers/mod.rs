@@ -344,44 +344,6 @@ fn write_canonical(v: &serde_json::Value, out: &mut String) {
     }
 }
 
-/// A drawn signature as stored (`{"width", "height", "strokes": [[[x, y, ms], ...], ...]}`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Drawing {
-    /// Canvas width.
-    pub width: f64,
-    /// Canvas height.
-    pub height: f64,
-    /// Strokes of `[x, y, ms]` points.
-    pub strokes: Vec<Vec<[f64; 3]>>,
-}
-
-impl Drawing {
-    /// Parses the stored JSON.
-    pub fn parse(json: &str) -> Option<Drawing> {
-        serde_json::from_str(json).ok()
-    }
-
-    /// The drawing as an SVG image (vector, any size).
-    pub fn svg(&self) -> String {
-        use std::fmt::Write;
-        let mut d = String::new();
-        for stroke in self.strokes.iter().filter(|s| s.len() >= 2) {
-            for (i, p) in stroke.iter().enumerate() {
-                let op = if i == 0 { 'M' } else { 'L' };
-                let _ = write!(d, "{op}{:.1} {:.1} ", p[0], p[1]);
-            }
-        }
-        format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\">\
-             <path d=\"{d}\" fill=\"none\" stroke=\"#111\" stroke-width=\"3\" \
-             stroke-linecap=\"round\" stroke-linejoin=\"round\"/></svg>",
-            w = self.width,
-            h = self.height,
-            d = d.trim_end()
-        )
-    }
-}
-
 /// The seal of a canonical content: its SHA-256, lower-case hex.
 pub fn seal_of(canonical: &str) -> String {
     format!("{:x}", Sha256::digest(canonical.as_bytes()))

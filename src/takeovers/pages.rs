@@ -609,7 +609,7 @@ pub async fn sign(
 ) -> Result<Response, AppError> {
     let side = Side::parse(&field(&form, "side")).unwrap_or(Side::Property);
     let result = async {
-        let drawing = super::Drawing::parse(&field(&form, "strokes"))
+        let drawing = crate::signature::Drawing::parse(&field(&form, "strokes"))
             .ok_or(AppError::field("strokes", "empty"))?;
         let reservations = form
             .iter()
@@ -656,7 +656,7 @@ pub async fn signature_image(
         .signatures
         .iter()
         .find(|s| s.side == side)
-        .and_then(|s| super::Drawing::parse(&s.strokes))
+        .and_then(|s| crate::signature::Drawing::parse(&s.strokes))
         .ok_or(AppError::NotFound)?;
     Ok((
         [

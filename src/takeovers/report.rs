@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::pages::{document_title, prerequisite_title};
 use super::snapshot::{Finding, Snapshot};
-use super::{Drawing, PrereqStatus, Side, api};
+use super::{PrereqStatus, Side, api};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::clock;
@@ -20,6 +20,7 @@ use crate::http::{ApiPath, ApiQuery};
 use crate::i18n::Locale;
 use crate::pdf::{Cell, Image, Meta, Report, SignatureBlock, Table};
 use crate::photos::Variant;
+use crate::signature::Drawing;
 
 /// `?lang=` of a report download (zh-CN unless `en`).
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

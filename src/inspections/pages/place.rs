@@ -159,7 +159,7 @@ fn runners(stage: Stage) -> Result<&'static [Role], AppError> {
     match stage {
         Stage::SelfInspection => Ok(&[Role::Inspector]),
         Stage::Takeover => Ok(&[Role::Inspector, Role::Property]),
-        Stage::Reinspection => Err(AppError::field("stage", "invalid")),
+        Stage::Reinspection | Stage::Customer => Err(AppError::field("stage", "invalid")),
     }
 }
 
