@@ -681,11 +681,7 @@ pub async fn open_visit(
     {
         return Err(AppError::VisitOpen(open.id));
     }
-    let appointment = repo::appointments(&mut tx, batch, None)
-        .await?
-        .into_iter()
-        .find(|a| a.unit_id == body.unit_id)
-        .map(|a| a.id);
+    let appointment = repo::booked_appointment(&mut tx, batch, body.unit_id).await?;
     let new = NewVisit {
         id,
         project_id: project,

@@ -182,6 +182,21 @@ pub async fn appointments(
         .await)?)
 }
 
+/// The booked appointment of a unit in a batch, if any.
+pub async fn booked_appointment(
+    c: &mut impl DbConn,
+    batch: Uuid,
+    unit: Uuid,
+) -> Result<Option<Uuid>, AppError> {
+    Ok(run!(c, |c| sqlx::query_scalar(
+        "select id from appointments where batch_id = $1 and unit_id = $2 and status = 'booked'"
+    )
+    .bind(batch)
+    .bind(unit)
+    .fetch_optional(c)
+    .await)?)
+}
+
 /// Whether a slot has a free place (read inside the writing transaction).
 pub async fn slot_has_room(tx: &mut Tx, slot: Uuid) -> Result<bool, AppError> {
     let s = self::slot(tx, slot).await?;
