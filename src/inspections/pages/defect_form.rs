@@ -344,7 +344,7 @@ async fn save(
         let mut conn = app.db.read().await?;
         let site = Site::load(&mut conn, user, place, stage).await?;
         let running = place.running(&mut conn, site.stage).await?;
-        (site, running.map(|i| i.id))
+        (site, running)
     };
     let body = input.to_new_defect(place, site.stage, inspection)?;
     let mut stored = Vec::with_capacity(files.len());

@@ -47,14 +47,7 @@ impl Place {
 
     /// The inspection page of this place at `stage`.
     pub fn page(self, stage: Stage) -> String {
-        let base = match self {
-            Place::Unit(id) => format!("/units/{id}"),
-            Place::Area(id) => format!("/areas/{id}"),
-        };
-        match stage {
-            Stage::Takeover => format!("{base}/inspect?stage=takeover"),
-            _ => format!("{base}/inspect"),
-        }
+        self.action(stage, "inspect")
     }
 
     /// The page with more query parameters (`a=1&b=2`) and a fragment (`#x` or empty).
@@ -64,14 +57,15 @@ impl Place {
         format!("{page}{sep}{query}{fragment}")
     }
 
-    /// A form action under this place (`inspect/start`, `defects`), carrying the stage.
+    /// A path under this place (`inspect`, `inspect/start`, `defects`), carrying the stage.
     pub fn action(self, stage: Stage, what: &str) -> String {
-        let page = self.page(stage);
-        let (base, query) = page.split_once('?').unwrap_or((&page, ""));
-        let base = base.trim_end_matches("/inspect");
-        match query {
-            "" => format!("{base}/{what}"),
-            q => format!("{base}/{what}?{q}"),
+        let base = match self {
+            Place::Unit(id) => format!("/units/{id}/{what}"),
+            Place::Area(id) => format!("/areas/{id}/{what}"),
+        };
+        match stage {
+            Stage::Takeover => format!("{base}?stage=takeover"),
+            _ => base,
         }
     }
 
@@ -88,12 +82,8 @@ impl Place {
         self,
         c: &mut impl DbConn,
         stage: Stage,
-    ) -> Result<Option<InspectionRow>, AppError> {
-        Ok(self
-            .inspections(c)
-            .await?
-            .into_iter()
-            .find(|i| i.stage == stage.as_str() && i.finished_at.is_none()))
+    ) -> Result<Option<Uuid>, AppError> {
+        repo::running(c, self.unit(), self.area(), stage.as_str()).await
     }
 }
 
