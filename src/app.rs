@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::defects::pages::routes())
         .merge(crate::takeovers::api::routes())
         .merge(crate::delivery::api::routes())
+        .merge(crate::delivery::pages::routes())
         .merge(crate::takeovers::pages::routes())
         .merge(crate::pages::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
@@ -133,6 +134,9 @@ pub async fn render_errors(mut req: Request, next: Next) -> Response {
         .unwrap_or_default();
 
     let resp = next.run(req).await;
+    if resp.extensions().get::<crate::error::ShownOnPage>().is_some() {
+        return resp;
+    }
     let error = match resp.extensions().get::<ErrorTag>() {
         Some(tag) => tag.0.clone(),
         None if resp.status().is_client_error() || resp.status().is_server_error() => {

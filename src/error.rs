@@ -293,6 +293,11 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// Marker of a page that shows its own failure (the form sent back with its message): the
+/// error middleware passes it through with its 4xx status.
+#[derive(Clone, Copy)]
+pub struct ShownOnPage;
+
 /// Marker the error middleware looks for: the error behind a tagged response.
 #[derive(Clone)]
 pub struct ErrorTag(pub Arc<AppError>);

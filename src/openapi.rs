@@ -90,7 +90,7 @@ impl Modify for BearerAuth {
         crate::delivery::api::judge, crate::delivery::api::issue_photo,
         crate::delivery::api::set_meter, crate::delivery::api::meter_photo,
         crate::delivery::api::set_keys, crate::delivery::api::set_documents,
-        crate::delivery::api::close,
+        crate::delivery::api::close, crate::delivery::api::visit_photo,
     ),
     tags((name = "auth", description = "Tokens"), (name = "org", description = "Projects, status map, units"),
          (name = "admin", description = "Administration and roster import"),

@@ -7,13 +7,12 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Days;
 use common::TestApp;
-use common::browser::{PATIENCE, POLL, log_in, path_of, wait_for_path, with_browser};
-use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
-use fantoccini::{Client, Locator};
+use common::browser::{PATIENCE, POLL, draw, log_in, path_of, wait_for_path, with_browser};
+use fantoccini::Locator;
 use serde_json::{Value, json};
 
 /// A takeover of the demo project with every prerequisite met; returns its id.
@@ -46,35 +45,6 @@ async fn ready_takeover(app: &TestApp) -> String {
         assert!(resp.status().is_success());
     }
     id
-}
-
-/// Draws a zigzag across the pad with the mouse: real pointer events.
-async fn draw(b: &Client) {
-    let pad = b.find(Locator::Css("#pad")).await.expect("the pad");
-    b.execute(
-        "arguments[0].scrollIntoView({block: 'center'}); return true;",
-        vec![serde_json::to_value(&pad).unwrap()],
-    )
-    .await
-    .unwrap();
-    let step = |x: i64, y: i64| PointerAction::MoveToElement {
-        element: pad.clone(),
-        duration: Some(Duration::from_millis(30)),
-        x,
-        y,
-    };
-    let mut mouse = MouseActions::new("pen".into())
-        .then(step(-200, 0))
-        .then(PointerAction::Down {
-            button: MOUSE_BUTTON_LEFT,
-        });
-    for (x, y) in [(-120, -50), (-40, 40), (40, -50), (120, 40), (200, -20)] {
-        mouse = mouse.then(step(x, y));
-    }
-    mouse = mouse.then(PointerAction::Up {
-        button: MOUSE_BUTTON_LEFT,
-    });
-    b.perform_actions(mouse).await.expect("draw on the pad");
 }
 
 #[tokio::test]

@@ -72,6 +72,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/visits/{id}/keys", put(set_keys))
         .route("/api/v1/visits/{id}/documents", put(set_documents))
         .route("/api/v1/visits/{id}/outcome", post(close))
+        .route(
+            "/api/v1/visits/{id}/photos/{sha}/{variant}",
+            get(visit_photo),
+        )
 }
 
 async fn batch_project(app: &AppState, batch: Uuid) -> Result<Uuid, AppError> {
@@ -410,7 +414,7 @@ pub struct ConditionView {
 }
 
 /// The conditions of a unit against the project's list.
-async fn condition_views(
+pub(crate) async fn condition_views(
     c: &mut impl crate::db::DbConn,
     l: crate::i18n::Locale,
     project: Uuid,
@@ -1261,6 +1265,34 @@ pub async fn meter_photo(
     crate::defects::repo::insert_blob(&mut tx, &photo, now).await?;
     repo::set_meter(&mut tx, id, (kind, reading, Some(&photo.sha256)), now).await?;
     Ok((StatusCode::CREATED, done(&app, l, tx, &v).await?))
+}
+
+/// A photo taken in a visit (an issue's or a meter dial's), by its content hash: `thumb`,
+/// `preview` or `original`, to the project's staff.
+#[utoipa::path(get, path = "/api/v1/visits/{id}/photos/{sha}/{variant}", tag = "delivery", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("sha" = String, Path), ("variant" = String, Path)),
+    responses((status = 200, content_type = "image/jpeg", body = String), (status = 404, body = ErrorBody)))]
+pub async fn visit_photo(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiPath((id, sha, variant)): ApiPath<(Uuid, String, String)>,
+) -> Result<axum::response::Response, AppError> {
+    use crate::photos::upload::{Caching, image_response, variant as parse_variant};
+    let variant = parse_variant(&variant)?;
+    visible_visit(&app, &user, id).await?;
+    let mut conn = app.db.read().await?;
+    if !repo::visit_has_photo(&mut conn, id, &sha).await? {
+        return Err(AppError::NotFound);
+    }
+    let mime = match variant {
+        crate::photos::Variant::Original => {
+            crate::defects::repo::blob_mime(&mut conn, &sha).await?
+        }
+        _ => "image/jpeg".to_owned(),
+    };
+    drop(conn);
+    let bytes = app.photos.read(&sha, variant).await?;
+    Ok(image_response(bytes, &mime, &sha, Caching::Immutable))
 }
 
 /// Keys handed, by code of the project's key list.

@@ -843,3 +843,62 @@ pub async fn in_batch(c: &mut impl DbConn, batch: Uuid, unit: Uuid) -> Result<bo
     .await)?;
     Ok(n > 0)
 }
+
+/// A booked appointment as the desk lists it: who comes when, and where the unit stands.
+#[derive(Debug, Clone, FromRow)]
+pub struct DeskAppointment {
+    /// Unit.
+    pub unit_id: Uuid,
+    /// Unit number.
+    pub unit_number: String,
+    /// Building name.
+    pub building: String,
+    /// Slot start.
+    pub starts_at: DateTime<Utc>,
+    /// Who comes.
+    pub customer_name: String,
+    /// Their phone.
+    pub phone: String,
+    /// Unit status.
+    pub status: String,
+    /// The open visit, if the customer is checked in.
+    pub open_visit: Option<Uuid>,
+}
+
+/// The booked appointments of a batch whose slot starts in `[from, to)`, by time.
+pub async fn desk_appointments(
+    c: &mut impl DbConn,
+    batch: Uuid,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Vec<DeskAppointment>, AppError> {
+    const SQL: &str = "select u.id as unit_id, u.number as unit_number, b.name as building,
+            s.starts_at, a.customer_name, a.phone, u.status,
+            (select v.id from visits v where v.unit_id = u.id and v.outcome is null) as open_visit
+        from appointments a join delivery_slots s on s.id = a.slot_id
+        join units u on u.id = a.unit_id
+        join entrances e on e.id = u.entrance_id join buildings b on b.id = e.building_id
+        where a.batch_id = $1 and a.status = 'booked' and s.starts_at >= $2 and s.starts_at < $3
+        order by s.starts_at, b.name, u.number";
+    Ok(run!(c, |c| sqlx::query_as::<_, DeskAppointment>(SQL)
+        .bind(batch)
+        .bind(from)
+        .bind(to)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Whether photo `sha256` was taken in visit `visit` (of one of its issues or a meter dial).
+pub async fn visit_has_photo(
+    c: &mut impl DbConn,
+    visit: Uuid,
+    sha256: &str,
+) -> Result<bool, AppError> {
+    const SQL: &str = "select exists (select 1 from visit_issue_photos p
+            join visit_issues i on i.id = p.issue_id where i.visit_id = $1 and p.sha256 = $2)
+        or exists (select 1 from visit_meters m where m.visit_id = $1 and m.photo = $2)";
+    Ok(run!(c, |c| sqlx::query_scalar::<_, bool>(SQL)
+        .bind(visit)
+        .bind(sha256)
+        .fetch_one(c)
+        .await)?)
+}

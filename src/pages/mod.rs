@@ -158,10 +158,18 @@ pub fn landing_for(user: &CurrentUser) -> String {
 }
 
 /// Inspectors land on their work queue, contractors on their defects to fix, property
-/// managers on their takeovers; the other roles as [`landing_for`] says.
-async fn landing(user: CurrentUser) -> Redirect {
+/// managers on their takeovers, customer service on today's handover desk; the other roles as
+/// [`landing_for`] says.
+async fn landing(State(app): State<AppState>, user: CurrentUser) -> Result<Redirect, AppError> {
     let has = |role: Role| user.grants.iter().any(|(_, r)| *r == role);
-    let to = if has(Role::Inspector) {
+    let desk = if has(Role::Service) {
+        crate::delivery::pages::desk_for(&app, &user).await?
+    } else {
+        None
+    };
+    let to = if let Some(desk) = desk {
+        desk
+    } else if has(Role::Inspector) {
         "/me/work".to_owned()
     } else if has(Role::Contractor) {
         "/me/defects".to_owned()
@@ -170,7 +178,7 @@ async fn landing(user: CurrentUser) -> Redirect {
     } else {
         landing_for(&user)
     };
-    Redirect::to(&to)
+    Ok(Redirect::to(&to))
 }
 
 #[derive(Deserialize)]

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -208,4 +209,33 @@ pub async fn log_in(b: &Client, app: &TestApp, username: &str) {
         .await
         .expect("submit");
     wait_for_path(b, "the landing page", |p| !p.starts_with("/login")).await;
+}
+
+/// Draws a zigzag across the pad with the mouse: real pointer events.
+pub async fn draw(b: &Client) {
+    let pad = b.find(Locator::Css("#pad")).await.expect("the pad");
+    b.execute(
+        "arguments[0].scrollIntoView({block: 'center'}); return true;",
+        vec![serde_json::to_value(&pad).unwrap()],
+    )
+    .await
+    .unwrap();
+    let step = |x: i64, y: i64| PointerAction::MoveToElement {
+        element: pad.clone(),
+        duration: Some(Duration::from_millis(30)),
+        x,
+        y,
+    };
+    let mut mouse = MouseActions::new("pen".into())
+        .then(step(-200, 0))
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    for (x, y) in [(-120, -50), (-40, 40), (40, -50), (120, 40), (200, -20)] {
+        mouse = mouse.then(step(x, y));
+    }
+    mouse = mouse.then(PointerAction::Up {
+        button: MOUSE_BUTTON_LEFT,
+    });
+    b.perform_actions(mouse).await.expect("draw on the pad");
 }
