@@ -134,7 +134,11 @@ pub async fn render_errors(mut req: Request, next: Next) -> Response {
         .unwrap_or_default();
 
     let resp = next.run(req).await;
-    if resp.extensions().get::<crate::error::ShownOnPage>().is_some() {
+    if resp
+        .extensions()
+        .get::<crate::error::ShownOnPage>()
+        .is_some()
+    {
         return resp;
     }
     let error = match resp.extensions().get::<ErrorTag>() {
