@@ -902,3 +902,20 @@ pub async fn visit_has_photo(
         .fetch_one(c)
         .await)?)
 }
+
+/// The start of the first booked slot of a batch at or after `from`, if any.
+pub async fn next_booked_slot(
+    c: &mut impl DbConn,
+    batch: Uuid,
+    from: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    const SQL: &str = "select s.starts_at from appointments a
+        join delivery_slots s on s.id = a.slot_id
+        where a.batch_id = $1 and a.status = 'booked' and s.starts_at >= $2
+        order by s.starts_at limit 1";
+    Ok(run!(c, |c| sqlx::query_scalar::<_, DateTime<Utc>>(SQL)
+        .bind(batch)
+        .bind(from)
+        .fetch_optional(c)
+        .await)?)
+}

@@ -48,7 +48,10 @@ struct DeskPage {
     batch: BatchHead,
     q: String,
     cards: Vec<Card>,
-    today: Vec<DeskAppointment>,
+    /// The day listed, when it is not today.
+    day: Option<NaiveDate>,
+    /// The appointments of the day listed.
+    booked: Vec<DeskAppointment>,
     /// Checked in or done among today's appointments.
     arrived: usize,
     staff: bool,
@@ -66,12 +69,19 @@ impl DeskPage {
             .to_string()
     }
 
+    fn day_title(&self) -> String {
+        match self.day {
+            Some(d) => self.c.l.fmt1("desk.day", "date", &d.to_string()),
+            None => self.c.t("desk.today").to_owned(),
+        }
+    }
+
     fn phone(&self, p: &str) -> String {
         mask_phone(p)
     }
 
     fn counts(&self) -> String {
-        let (arrived, total) = (self.arrived.to_string(), self.today.len().to_string());
+        let (arrived, total) = (self.arrived.to_string(), self.booked.len().to_string());
         self.c.l.fmt(
             "desk.today_counts",
             &[("arrived", &arrived), ("total", &total)],
@@ -124,10 +134,13 @@ async fn render(
         let conditions = api::condition_views(&mut conn, l, batch.project_id, hit.unit_id).await?;
         cards.push(Card { hit, conditions });
     }
-    let span = day_span(clock::local_date(clock::now()));
-    let today = repo::desk_appointments(&mut conn, id, span).await?;
+    let today = clock::local_date(clock::now());
+    // Today's list; before the first day, the next day with appointments.
+    let next = repo::next_booked_slot(&mut conn, id, day_span(today).0).await?;
+    let day = next.map_or(today, clock::local_date).max(today);
+    let booked = repo::desk_appointments(&mut conn, id, day_span(day)).await?;
     drop(conn);
-    let arrived = today
+    let arrived = booked
         .iter()
         .filter(|a| a.open_visit.is_some() || is_settled(&a.status))
         .count();
@@ -147,7 +160,8 @@ async fn render(
         batch,
         q,
         cards,
-        today,
+        day: (day != today).then_some(day),
+        booked,
         arrived,
         said,
     })
