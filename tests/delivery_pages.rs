@@ -136,6 +136,13 @@ async fn customer_service_runs_a_visit_from_the_desk_to_the_signed_acceptance() 
         "{landing}"
     );
 
+    // The project page links each batch's desk.
+    let (_, html) = text(&c, &app, &format!("/projects/{}", app.demo.project_id)).await;
+    assert!(
+        html.contains(&format!("/batches/{batch}/desk")),
+        "the desk link"
+    );
+
     // Today's appointments list the booked units; the search finds a unit by number, by the
     // buyer's phone tail, and says so when nothing matches.
     let (_, html) = text(&c, &app, &format!("/batches/{batch}/desk")).await;
