@@ -140,7 +140,7 @@ async fn render(
         .collect();
     let history = repo::events(&mut conn, id).await?;
     let customer_feedback =
-        crate::delivery::customer::pages::defect_section(&mut conn, l, id).await?;
+        crate::delivery::customer::staff::defect_section(&mut conn, l, id).await?;
     let (project_name, _) = org_repo::project_head(&mut conn, row.project_id).await?;
     let manages = actor.manages_defects();
     let contractors = if manages {

@@ -294,17 +294,8 @@ pub async fn give_feedback(
     if !matches!(status, Status::Fixed | Status::Verified) {
         return Err(AppError::FeedbackNotOpen);
     }
-    let fixed_at = repo::unit_fixes(&mut tx, link.unit_id)
-        .await?
-        .into_iter()
-        .filter(|(d, _)| *d == defect)
-        .map(|(_, at)| at)
-        .max();
-    let last = repo::unit_feedback(&mut tx, link.unit_id)
-        .await?
-        .into_iter()
-        .rfind(|f| f.issue_id == issue)
-        .map(|f| f.created_at);
+    let fixed_at = repo::last_fixed(&mut tx, defect).await?;
+    let last = repo::last_feedback(&mut tx, issue).await?;
     if !feedback_open(status, fixed_at, last) {
         return Err(AppError::FeedbackGiven);
     }

@@ -12,6 +12,7 @@ pub mod api;
 pub mod limit;
 pub mod pages;
 pub mod repo;
+pub mod staff;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(api::staff_routes())
         .merge(pages::routes())
+        .merge(staff::routes())
         .merge(limit::guard(public, &limits, limit::CALL))
         .merge(limit::guard(api::photo_routes(), &limits, limit::PHOTO))
 }

@@ -190,6 +190,34 @@ pub async fn unit_fixes(
     .await)?)
 }
 
+/// When a rectification item was last marked fixed.
+pub async fn last_fixed(
+    c: &mut impl DbConn,
+    defect: Uuid,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    Ok(run!(c, |c| sqlx::query_scalar(
+        "select at from defect_events where defect_id = $1 and to_status = 'fixed'
+         order by at desc limit 1"
+    )
+    .bind(defect)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// When the customer last gave their word on an issue's fix.
+pub async fn last_feedback(
+    c: &mut impl DbConn,
+    issue: Uuid,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    Ok(run!(c, |c| sqlx::query_scalar(
+        "select created_at from issue_feedback where issue_id = $1
+         order by created_at desc limit 1"
+    )
+    .bind(issue)
+    .fetch_optional(c)
+    .await)?)
+}
+
 /// The customer's word on a fix.
 #[derive(Debug, Clone, FromRow)]
 pub struct FeedbackRow {

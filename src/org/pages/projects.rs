@@ -325,7 +325,7 @@ pub async fn unit(
     drop(conn);
     let insp = crate::inspections::pages::unit_extras(&app, &user, l, id, row.project_id).await?;
     let customer_links =
-        crate::delivery::customer::pages::unit_section(&app, &user, l, (id, row.project_id))
+        crate::delivery::customer::staff::unit_section(&app, &user, l, (id, row.project_id))
             .await?;
     let project_name = row.project_name.clone();
     let building = row.building.clone();
