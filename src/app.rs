@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::takeovers::api::routes())
         .merge(crate::delivery::api::routes())
         .merge(crate::delivery::pages::routes())
+        .merge(crate::delivery::customer::routes())
         .merge(crate::takeovers::pages::routes())
         .merge(crate::pages::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
@@ -197,6 +198,10 @@ fn api_error(error: &AppError, locale: Locale, original: Response) -> Response {
     if let AppError::RateLimited = error {
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
+    }
+    if let AppError::LinkRateLimited(seconds) = error {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
     }
     resp
 }

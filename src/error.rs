@@ -160,6 +160,15 @@ pub enum AppError {
     /// The unit's survey is answered already.
     #[error("survey already answered")]
     SurveyAnswered,
+    /// Too many calls through a customer link, or from one address (seconds to wait).
+    #[error("customer link rate limited")]
+    LinkRateLimited(u64),
+    /// The customer's word on a fix is asked once it is fixed (and only for a rectification item).
+    #[error("feedback not open")]
+    FeedbackNotOpen,
+    /// The customer already gave their word on this fix.
+    #[error("feedback already given")]
+    FeedbackGiven,
     /// Anything unexpected; logged, answered without detail.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -209,6 +218,9 @@ impl AppError {
             AppError::LinkRevoked => "link.revoked",
             AppError::SurveyNotDelivered => "survey.not_delivered",
             AppError::SurveyAnswered => "survey.already_answered",
+            AppError::LinkRateLimited(_) => "link.rate_limited",
+            AppError::FeedbackNotOpen => "feedback.not_open",
+            AppError::FeedbackGiven => "feedback.already_given",
             AppError::Internal(_) => "internal",
         }
     }
@@ -221,7 +233,7 @@ impl AppError {
             | AppError::InvalidToken
             | AppError::TokenExpired => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
-            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited | AppError::LinkRateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MalformedBody(_)
             | AppError::MalformedQuery(_)
@@ -251,7 +263,9 @@ impl AppError {
             | AppError::ConditionsMissing(_)
             | AppError::IssueJudged
             | AppError::SurveyNotDelivered
-            | AppError::SurveyAnswered => StatusCode::CONFLICT,
+            | AppError::SurveyAnswered
+            | AppError::FeedbackNotOpen
+            | AppError::FeedbackGiven => StatusCode::CONFLICT,
             AppError::LinkExpired | AppError::LinkRevoked => StatusCode::GONE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -382,6 +396,9 @@ mod tests {
             AppError::LinkRevoked,
             AppError::SurveyNotDelivered,
             AppError::SurveyAnswered,
+            AppError::LinkRateLimited(60),
+            AppError::FeedbackNotOpen,
+            AppError::FeedbackGiven,
             AppError::Internal(anyhow::anyhow!("x")),
         ]
     }

@@ -91,6 +91,10 @@ impl Modify for BearerAuth {
         crate::delivery::api::set_meter, crate::delivery::api::meter_photo,
         crate::delivery::api::set_keys, crate::delivery::api::set_documents,
         crate::delivery::api::close, crate::delivery::api::visit_photo,
+        crate::delivery::customer::api::create, crate::delivery::customer::api::list,
+        crate::delivery::customer::api::revoke, crate::delivery::customer::api::qr,
+        crate::delivery::customer::api::show, crate::delivery::customer::api::feedback,
+        crate::delivery::customer::api::survey, crate::delivery::customer::api::photo,
     ),
     tags((name = "auth", description = "Tokens"), (name = "org", description = "Projects, status map, units"),
          (name = "admin", description = "Administration and roster import"),
@@ -98,7 +102,8 @@ impl Modify for BearerAuth {
          (name = "inspections", description = "Inspections: checklist runs, measured items, verdicts, coverage"),
          (name = "checklists", description = "Checklist templates (versioned), the phrase library"),
          (name = "takeovers", description = "Property takeover (承接查验): prerequisites, documents, deadlines, signatures, seal"),
-         (name = "delivery", description = "Handover day (集中交付): appointments, conditions, check-in, visits, judged issues, meters, keys, documents, outcome"))
+         (name = "delivery", description = "Handover day (集中交付): appointments, conditions, check-in, visits, judged issues, meters, keys, documents, outcome"),
+         (name = "customer", description = "The customer's link (业主链接): staff create, list and revoke links (QR code); the customer, by token and without an account, follows their issues, confirms or disputes fixes, answers the survey"))
 )]
 pub struct ApiDoc;
 

@@ -9,6 +9,7 @@
 //! once (a partial unique index enforces it).
 
 pub mod api;
+pub mod customer;
 pub mod pages;
 pub mod repo;
 pub mod settings;

@@ -89,26 +89,39 @@ pub async fn start_driver() -> Driver {
 /// A headless Chromium session at tablet size (1280×800) preferring Chinese, like the
 /// inspectors' tablets.
 pub async fn open_browser(driver: &Driver) -> Client {
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--lang=zh-CN",
-                "--window-size=1280,800",
-                format!("--user-data-dir={}", driver.profile.path().display()),
-            ],
-            "prefs": { "intl.accept_languages": "zh-CN,zh" },
-        },
+    open_session(driver, false).await
+}
+
+/// The phone buyers open their link on: 390×844 CSS pixels, touch, a phone's user agent.
+pub const PHONE: (u32, u32) = (390, 844);
+
+/// A headless Chromium session preferring Chinese, at tablet size or emulating a phone.
+pub async fn open_session(driver: &Driver, phone: bool) -> Client {
+    let (width, height) = if phone { PHONE } else { (1280, 800) };
+    let mut options = json!({
+        "binary": CHROMIUM,
+        "args": [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--lang=zh-CN",
+            format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", driver.profile.path().display()),
+        ],
+        "prefs": { "intl.accept_languages": "zh-CN,zh" },
     });
+    if phone {
+        options["mobileEmulation"] = json!({
+            "deviceMetrics": { "width": width, "height": height, "pixelRatio": 3.0, "touch": true },
+            "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0",
+        });
+    }
+    let caps = json!({ "browserName": "chrome", "goog:chromeOptions": options });
     let Value::Object(caps) = caps else {
         unreachable!()
     };
@@ -117,10 +130,12 @@ pub async fn open_browser(driver: &Driver) -> Client {
         .connect(&driver.url)
         .await
         .expect("start a Chromium session");
-    client
-        .set_window_size(1280, 800)
-        .await
-        .expect("window size");
+    if !phone {
+        client
+            .set_window_size(width, height)
+            .await
+            .expect("window size");
+    }
     client
 }
 
@@ -131,9 +146,26 @@ where
     F: FnOnce(TestApp, Client) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    with_session(false, body).await
+}
+
+/// [`with_browser`] on a phone ([`PHONE`]).
+pub async fn with_phone<F, Fut>(body: F)
+where
+    F: FnOnce(TestApp, Client) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    with_session(true, body).await
+}
+
+async fn with_session<F, Fut>(phone: bool, body: F)
+where
+    F: FnOnce(TestApp, Client) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let app = spawn_app().await;
     let driver = start_driver().await;
-    let client = open_browser(&driver).await;
+    let client = open_session(&driver, phone).await;
     let outcome = tokio::spawn(body(app, client.clone())).await;
     let _ = client.close().await;
     drop(driver);

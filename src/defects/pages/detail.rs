@@ -87,6 +87,8 @@ struct DetailPage {
     fixers: Vec<ContractorRow>,
     said: Said,
     today: String,
+    /// The customer's word on the fix of a handover-day issue (HTML; empty when none).
+    customer_feedback: String,
 }
 
 impl DetailPage {
@@ -137,6 +139,8 @@ async fn render(
         .map(PhotoView::from)
         .collect();
     let history = repo::events(&mut conn, id).await?;
+    let customer_feedback =
+        crate::delivery::customer::staff::defect_section(&mut conn, l, id).await?;
     let (project_name, _) = org_repo::project_head(&mut conn, row.project_id).await?;
     let manages = actor.manages_defects();
     let contractors = if manages {
@@ -168,6 +172,7 @@ async fn render(
         fixers: fixers(&contractors),
         said,
         today: super::today(),
+        customer_feedback,
         d,
     })
 }

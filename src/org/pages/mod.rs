@@ -6,6 +6,8 @@ mod import;
 mod projects;
 mod units;
 
+pub use projects::qr_svg;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};

@@ -295,6 +295,8 @@ struct UnitPage {
     saved: bool,
     /// Floor plan with the defects' pins, the unit's inspections, the link to inspect.
     insp: crate::inspections::pages::UnitExtras,
+    /// The customer links section (HTML; empty unless the user runs handover day).
+    customer_links: String,
 }
 
 /// An SVG QR code of `url`.
@@ -322,6 +324,9 @@ pub async fn unit(
     let buyers = repo::buyers_of(&mut conn, id).await?;
     drop(conn);
     let insp = crate::inspections::pages::unit_extras(&app, &user, l, id, row.project_id).await?;
+    let customer_links =
+        crate::delivery::customer::staff::unit_section(&app, &user, l, (id, row.project_id))
+            .await?;
     let project_name = row.project_name.clone();
     let building = row.building.clone();
     let updated_at = crate::clock::show(row.updated_at);
@@ -360,6 +365,7 @@ pub async fn unit(
         is_admin,
         saved,
         insp,
+        customer_links,
     })
 }
 
