@@ -429,6 +429,8 @@ async fn customer_service_runs_a_visit_from_the_desk_to_the_signed_acceptance() 
         !html.contains("id=\"sign-form\""),
         "a closed visit has no forms"
     );
+    let to_link = format!("/units/{}#links", units[0].0);
+    assert!(html.contains(&to_link), "on to the customer link");
     let v: Value = app
         .get(&format!("/api/v1{visit}"), &token)
         .await
