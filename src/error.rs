@@ -160,6 +160,9 @@ pub enum AppError {
     /// The unit's survey is answered already.
     #[error("survey already answered")]
     SurveyAnswered,
+    /// The complaint is resolved already.
+    #[error("complaint already resolved")]
+    ComplaintResolved,
     /// Anything unexpected; logged, answered without detail.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -209,6 +212,7 @@ impl AppError {
             AppError::LinkRevoked => "link.revoked",
             AppError::SurveyNotDelivered => "survey.not_delivered",
             AppError::SurveyAnswered => "survey.already_answered",
+            AppError::ComplaintResolved => "complaint.already_resolved",
             AppError::Internal(_) => "internal",
         }
     }
@@ -251,7 +255,8 @@ impl AppError {
             | AppError::ConditionsMissing(_)
             | AppError::IssueJudged
             | AppError::SurveyNotDelivered
-            | AppError::SurveyAnswered => StatusCode::CONFLICT,
+            | AppError::SurveyAnswered
+            | AppError::ComplaintResolved => StatusCode::CONFLICT,
             AppError::LinkExpired | AppError::LinkRevoked => StatusCode::GONE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -377,6 +382,7 @@ mod tests {
             AppError::LinkRevoked,
             AppError::SurveyNotDelivered,
             AppError::SurveyAnswered,
+            AppError::ComplaintResolved,
             AppError::Internal(anyhow::anyhow!("x")),
         ]
     }

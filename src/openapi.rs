@@ -91,6 +91,10 @@ impl Modify for BearerAuth {
         crate::delivery::api::set_meter, crate::delivery::api::meter_photo,
         crate::delivery::api::set_keys, crate::delivery::api::set_documents,
         crate::delivery::api::close,
+        crate::delivery::complaints::api::create, crate::delivery::complaints::api::list,
+        crate::delivery::complaints::api::show, crate::delivery::complaints::api::respond,
+        crate::delivery::complaints::api::resolve, crate::delivery::complaints::api::update,
+        crate::kpis::api::show, crate::delivery::board::api::show, crate::delivery::board::api::events,
     ),
     tags((name = "auth", description = "Tokens"), (name = "org", description = "Projects, status map, units"),
          (name = "admin", description = "Administration and roster import"),
@@ -98,7 +102,9 @@ impl Modify for BearerAuth {
          (name = "inspections", description = "Inspections: checklist runs, measured items, verdicts, coverage"),
          (name = "checklists", description = "Checklist templates (versioned), the phrase library"),
          (name = "takeovers", description = "Property takeover (承接查验): prerequisites, documents, deadlines, signatures, seal"),
-         (name = "delivery", description = "Handover day (集中交付): appointments, conditions, check-in, visits, judged issues, meters, keys, documents, outcome"))
+         (name = "delivery", description = "Handover day (集中交付): appointments, conditions, check-in, visits, judged issues, meters, keys, documents, outcome"),
+         (name = "complaints", description = "Complaints (投诉): register, respond, resolve, response and resolution times"),
+         (name = "kpis", description = "Delivery KPIs of a batch (集中交付率, 无缺陷交付率, 户均缺陷) and the live handover-day board"))
 )]
 pub struct ApiDoc;
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod handover_day;
 
 use handover::app::{AppState, serve};
 use handover::auth::Role;
