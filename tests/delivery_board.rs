@@ -11,6 +11,7 @@ use common::handover_day::{
     batch, check_in, close, conditions_met, issue, move_visit, noon, ok, today, walk,
 };
 use common::{TestApp, assert_error, client, spawn_app};
+use handover::org::demo;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -427,4 +428,68 @@ async fn an_empty_batch_has_no_values() {
         "auth.forbidden",
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_shutdown_ends_the_open_streams_so_the_server_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::fresh_db(dir.path()).await;
+    let demo = demo::load(&db, common::SMALL).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let now = handover::clock::now();
+    let batch = handover::org::repo::insert_batch(
+        &mut tx,
+        demo.project_id,
+        "一期",
+        today(),
+        today(),
+        &[],
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut config = handover::config::Config::local(port);
+    config.data_dir = dir.path().join("data");
+    let state = handover::app::AppState::new(db, config);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(handover::app::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://127.0.0.1:{port}");
+    let login = json!({"username": "executive", "password": demo::DEMO_PASSWORD});
+    let token = ok(client()
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&login)
+        .send()
+        .await
+        .unwrap())
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resp = client()
+        .get(format!("{base}/api/v1/batches/{batch}/board/events"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let mut events = Events {
+        resp,
+        buf: String::new(),
+    };
+    assert_eq!(events.next().await["kpis"]["planned_units"], 12);
+    stop.send(()).unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while events.resp.chunk().await.unwrap().is_some() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends at shutdown");
+    let served = tokio::time::timeout(Duration::from_secs(5), server).await;
+    assert!(
+        served.is_ok(),
+        "the server stops without waiting for its streams"
+    );
 }

@@ -182,14 +182,14 @@ struct Watch {
 
 impl Watch {
     /// The next event: the pending one, else the board once its version (or the day) moves;
-    /// none when the stream's time is up or the batch is gone.
+    /// none when the stream's time is up, the server shuts down or the batch is gone.
     async fn next(mut self) -> Option<(Result<SseEvent, Infallible>, Self)> {
         if let Some(e) = self.pending.take() {
             return Some((Ok(e), self));
         }
         loop {
             tokio::time::sleep(POLL).await;
-            if tokio::time::Instant::now() >= self.until {
+            if tokio::time::Instant::now() >= self.until || *self.app.closing.borrow() {
                 return None;
             }
             match self.changed().await {

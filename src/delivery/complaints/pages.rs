@@ -147,6 +147,8 @@ struct RegisterPage {
     chips: Vec<StatusChip>,
     batches: Vec<(Uuid, String)>,
     batch: Option<Uuid>,
+    /// The status filter, kept by the filter form.
+    status: Option<&'static str>,
     unit: String,
     /// The unit typed in the filter is not one of the project's.
     unit_unknown: bool,
@@ -325,6 +327,7 @@ fn assemble(
         rows: listing.items.into_iter().map(|v| row(l, v)).collect(),
         here: f.href(project),
         batch: f.batch,
+        status: f.status.map(Status::as_str),
         unit: f.unit.clone(),
         c,
         project,
