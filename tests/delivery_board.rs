@@ -29,6 +29,9 @@ async fn the_board_counts_the_day_per_building_and_hour_with_the_kpis_so_far() {
         .post(&format!("/api/v1/batches/{batch}/slots"), &service, &slot)
         .await)
     .await;
+    let version = |b: Value| b["version"].as_i64().unwrap();
+    let board = format!("/api/v1/batches/{batch}/board");
+    let before = version(ok(app.get(&board, &service).await).await);
     for (unit, _) in &units[..3] {
         let body = json!({"unit_id": unit, "slot_id": slot["id"], "customer_name": "张三"});
         ok(app
@@ -40,6 +43,8 @@ async fn the_board_counts_the_day_per_building_and_hour_with_the_kpis_so_far() {
             .await)
         .await;
     }
+    let booked = version(ok(app.get(&board, &service).await).await);
+    assert_eq!(booked, before + 3, "each booking moves the board");
     let mut visits = Vec::new();
     for (unit, _) in &units[..5] {
         visits.push(check_in(&app, &service, &batch, unit).await);
@@ -299,6 +304,8 @@ async fn the_three_kpis_of_a_scenario_match_the_values_derived_by_hand() {
     close(&app, &service, &v, "accepted").await;
     move_visit(&app, &v, noon(p2)).await;
     let defect = issues[1]["defect_id"].as_str().unwrap();
+    let board = format!("/api/v1/batches/{batch}/board");
+    let before = ok(app.get(&board, &service).await).await["version"].clone();
     ok(app
         .post(
             &format!("/api/v1/defects/{defect}/cancel"),
@@ -307,6 +314,11 @@ async fn the_three_kpis_of_a_scenario_match_the_values_derived_by_hand() {
         )
         .await)
     .await;
+    let after = ok(app.get(&board, &service).await).await["version"].clone();
+    assert!(
+        after.as_i64() > before.as_i64(),
+        "a cancelled issue moves the board"
+    );
     // C: only looked on P2, two reasonable issues.
     let v = check_in(&app, &service, &batch, &c).await;
     walk(&app, &service, &v).await;
