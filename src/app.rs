@@ -39,6 +39,9 @@ pub struct AppState {
     pub photos: Arc<crate::photos::Photos>,
     /// The report fonts, parsed at the first PDF (about a tenth of a second) and kept.
     pub pdf_fonts: Arc<tokio::sync::OnceCell<Arc<crate::pdf::Fonts>>>,
+    /// Turns `true` when the server starts shutting down: long-lived responses (the board's
+    /// event streams) end, so the graceful shutdown does not wait for them.
+    pub closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -52,6 +55,7 @@ impl AppState {
             grants: Arc::default(),
             sessions: Arc::default(),
             pdf_fonts: Arc::default(),
+            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
         }
     }
 
@@ -90,6 +94,11 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::delivery::api::routes())
         .merge(crate::delivery::pages::routes())
         .merge(crate::delivery::customer::routes())
+        .merge(crate::delivery::complaints::api::routes())
+        .merge(crate::delivery::complaints::pages::routes())
+        .merge(crate::delivery::board::api::routes())
+        .merge(crate::delivery::board::pages::routes())
+        .merge(crate::kpis::api::routes())
         .merge(crate::takeovers::pages::routes())
         .merge(crate::pages::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
@@ -110,6 +119,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let closing = state.closing.clone();
+    let shutdown = async move {
+        shutdown.await;
+        closing.send_replace(true);
+    };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -169,6 +169,9 @@ pub enum AppError {
     /// The customer already gave their word on this fix.
     #[error("feedback already given")]
     FeedbackGiven,
+    /// The complaint is resolved already.
+    #[error("complaint already resolved")]
+    ComplaintResolved,
     /// Anything unexpected; logged, answered without detail.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -221,6 +224,7 @@ impl AppError {
             AppError::LinkRateLimited(_) => "link.rate_limited",
             AppError::FeedbackNotOpen => "feedback.not_open",
             AppError::FeedbackGiven => "feedback.already_given",
+            AppError::ComplaintResolved => "complaint.already_resolved",
             AppError::Internal(_) => "internal",
         }
     }
@@ -265,7 +269,8 @@ impl AppError {
             | AppError::SurveyNotDelivered
             | AppError::SurveyAnswered
             | AppError::FeedbackNotOpen
-            | AppError::FeedbackGiven => StatusCode::CONFLICT,
+            | AppError::FeedbackGiven
+            | AppError::ComplaintResolved => StatusCode::CONFLICT,
             AppError::LinkExpired | AppError::LinkRevoked => StatusCode::GONE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -399,6 +404,7 @@ mod tests {
             AppError::LinkRateLimited(60),
             AppError::FeedbackNotOpen,
             AppError::FeedbackGiven,
+            AppError::ComplaintResolved,
             AppError::Internal(anyhow::anyhow!("x")),
         ]
     }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod inspections;
+pub mod kpis;
 pub mod openapi;
 pub mod org;
 pub mod pages;

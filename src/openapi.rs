@@ -95,6 +95,10 @@ impl Modify for BearerAuth {
         crate::delivery::customer::api::revoke, crate::delivery::customer::api::qr,
         crate::delivery::customer::api::show, crate::delivery::customer::api::feedback,
         crate::delivery::customer::api::survey, crate::delivery::customer::api::photo,
+        crate::delivery::complaints::api::create, crate::delivery::complaints::api::list,
+        crate::delivery::complaints::api::show, crate::delivery::complaints::api::respond,
+        crate::delivery::complaints::api::resolve, crate::delivery::complaints::api::update,
+        crate::kpis::api::show, crate::delivery::board::api::show, crate::delivery::board::api::events,
     ),
     tags((name = "auth", description = "Tokens"), (name = "org", description = "Projects, status map, units"),
          (name = "admin", description = "Administration and roster import"),
@@ -103,7 +107,9 @@ impl Modify for BearerAuth {
          (name = "checklists", description = "Checklist templates (versioned), the phrase library"),
          (name = "takeovers", description = "Property takeover (承接查验): prerequisites, documents, deadlines, signatures, seal"),
          (name = "delivery", description = "Handover day (集中交付): appointments, conditions, check-in, visits, judged issues, meters, keys, documents, outcome"),
-         (name = "customer", description = "The customer's link (业主链接): staff create, list and revoke links (QR code); the customer, by token and without an account, follows their issues, confirms or disputes fixes, answers the survey"))
+         (name = "customer", description = "The customer's link (业主链接): staff create, list and revoke links (QR code); the customer, by token and without an account, follows their issues, confirms or disputes fixes, answers the survey"),
+         (name = "complaints", description = "Complaints (投诉): register, respond, resolve, response and resolution times"),
+         (name = "kpis", description = "Delivery KPIs of a batch (集中交付率, 无缺陷交付率, 户均缺陷) and the live handover-day board"))
 )]
 pub struct ApiDoc;
 

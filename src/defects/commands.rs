@@ -314,6 +314,10 @@ pub async fn transition(
     .await?;
     if let Some(unit) = row.unit_id {
         crate::inspections::repo::refresh_unit_status(&mut tx, unit).await?;
+        // A cancelled customer issue leaves the delivery KPIs: the live boards recount.
+        if row.stage == Stage::Customer.as_str() && matches!(cmd.action, Action::Cancel { .. }) {
+            crate::delivery::repo::bump_boards_of_unit(&mut tx, unit).await?;
+        }
     }
     tx.commit().await?;
     repo::get(&mut app.db.read().await?, id).await

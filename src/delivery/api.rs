@@ -316,6 +316,7 @@ pub async fn book(
         status: "booked".into(),
     };
     repo::insert_appointment(&mut tx, &row, clock::now()).await?;
+    repo::bump_board(&mut tx, batch).await?;
     tx.commit().await?;
     let row = repo::appointment(&mut app.db.read().await?, id).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
@@ -362,6 +363,7 @@ pub async fn move_appointment(
     if a.slot_id != body.slot_id {
         slot_in_batch(&mut tx, a.batch_id, body.slot_id).await?;
         repo::change_appointment(&mut tx, id, Some(body.slot_id), clock::now()).await?;
+        repo::bump_board(&mut tx, a.batch_id).await?;
     }
     tx.commit().await?;
     Ok(Json(
@@ -387,6 +389,7 @@ pub async fn cancel_appointment(
     )?;
     if a.status == "booked" {
         repo::change_appointment(&mut tx, id, None, clock::now()).await?;
+        repo::bump_board(&mut tx, a.batch_id).await?;
     }
     tx.commit().await?;
     Ok(Json(

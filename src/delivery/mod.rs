@@ -9,6 +9,8 @@
 //! once (a partial unique index enforces it).
 
 pub mod api;
+pub mod board;
+pub mod complaints;
 pub mod customer;
 pub mod pages;
 pub mod repo;

@@ -54,6 +54,19 @@ pub async fn bump_board(c: &mut impl DbConn, batch: Uuid) -> Result<(), AppError
     Ok(())
 }
 
+/// Marks changed the boards of every batch `unit` is planned in (a complaint, a cancelled
+/// rectification item: facts of the unit rather than of one visit).
+pub async fn bump_boards_of_unit(c: &mut impl DbConn, unit: Uuid) -> Result<(), AppError> {
+    exec!(c, |c| sqlx::query(
+        "update batches set board_version = board_version + 1
+         where id in (select batch_id from batch_units where unit_id = $1)"
+    )
+    .bind(unit)
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
 /// An appointment slot with how many are booked in it.
 #[derive(Debug, Clone, FromRow)]
 pub struct SlotRow {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod handover_day;
 pub mod visits;
 
 use handover::app::{AppState, serve};

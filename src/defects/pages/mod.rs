@@ -11,7 +11,9 @@ mod presets;
 mod reinspect;
 mod work;
 
-pub use forms::{Flash, Said, both, date, field, id_field, parse_command, shown_on_page};
+pub use forms::{
+    Flash, Said, both, date, error_text, field, id_field, parse_command, shown_on_page,
+};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

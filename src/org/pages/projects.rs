@@ -66,6 +66,8 @@ struct OverviewPage {
     /// The project's takeovers with their countdowns and overdue items (not cached: they
     /// change without touching the map).
     takeovers: Vec<crate::takeovers::api::TakeoverSummary>,
+    /// Handover-day links: complaint register, live boards (by role).
+    handover: crate::delivery::board::pages::ProjectLinks,
 }
 
 impl OverviewPage {
@@ -271,9 +273,14 @@ pub async fn overview(
     // The body is spliced in rather than passed through the template: it is large and cached.
     let axum::Json(takeovers) =
         crate::takeovers::api::list_project(State(app.clone()), user.clone(), ApiPath(id)).await?;
-    let frame = OverviewPage { c, takeovers }
-        .render()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    let handover = crate::delivery::board::pages::project_links(&app, &user, id).await?;
+    let frame = OverviewPage {
+        c,
+        takeovers,
+        handover,
+    }
+    .render()
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
     let (before, after) = frame.split_once(BODY_SLOT).unwrap_or((&frame, ""));
     let mut html = Vec::with_capacity(frame.len() + body.len());
     html.extend_from_slice(before.as_bytes());
