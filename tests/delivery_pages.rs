@@ -557,3 +557,175 @@ async fn only_staff_write_and_other_projects_see_nothing() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_appointment_book_adds_slots_books_by_unit_number_moves_and_cancels() {
+    let app = spawn_app().await;
+    let (batch, units) = todays_batch(&app).await;
+    let c = app.page_login("service").await;
+    let book = format!("/batches/{batch}/appointments");
+    let (status, html) = text(&c, &app, &book).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("3/10"),
+        "the slot of the fixture with its three bookings"
+    );
+    let csrf = hidden(&html, "_csrf");
+
+    // A one-place slot tomorrow.
+    let tomorrow = handover::clock::local_date(handover::clock::now())
+        .checked_add_days(Days::new(1))
+        .unwrap()
+        .to_string();
+    let resp = post(
+        &c,
+        &app,
+        &format!("{book}/slots"),
+        &[
+            ("_csrf", &csrf),
+            ("day", &tomorrow),
+            ("from", "14:00"),
+            ("to", "15:00"),
+            ("capacity", "1"),
+        ],
+    )
+    .await;
+    let to = location(&resp);
+    assert!(to.contains("ok=saved&slot="), "{to}");
+    let slot = to.split("slot=").nth(1).unwrap().to_owned();
+    // An end before the start is refused on the page, the form kept.
+    let resp = post(
+        &c,
+        &app,
+        &format!("{book}/slots"),
+        &[
+            ("_csrf", &csrf),
+            ("day", &tomorrow),
+            ("from", "15:00"),
+            ("to", "14:00"),
+            ("capacity", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Booked by unit number; a second booking finds the slot full; an unknown number is refused.
+    let mut fourth = None;
+    let cells =
+        handover::org::repo::status_map(&mut app.db.read().await.unwrap(), app.demo.project_id)
+            .await
+            .unwrap();
+    for cell in &cells {
+        if cell.building == cells[0].building
+            && !units.iter().any(|(id, _)| *id == cell.id.to_string())
+        {
+            fourth = Some(cell.number.clone());
+            break;
+        }
+    }
+    let fourth = fourth.unwrap();
+    let resp = post(
+        &c,
+        &app,
+        &book,
+        &[
+            ("_csrf", &csrf),
+            ("slot_id", &slot),
+            ("unit", &fourth),
+            ("customer_name", "李雷"),
+            ("phone", "13900001111"),
+        ],
+    )
+    .await;
+    assert!(location(&resp).contains("ok=saved"));
+    let (_, html) = text(&c, &app, &format!("{book}?slot={slot}")).await;
+    assert!(
+        html.contains(&fourth) && html.contains("139****1111"),
+        "the list masks the phone"
+    );
+    let resp = post(
+        &c,
+        &app,
+        &book,
+        &[("_csrf", &csrf), ("slot_id", &slot), ("unit", &units[0].1)],
+    )
+    .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::CONFLICT,
+        "the one place is taken"
+    );
+    let resp = post(
+        &c,
+        &app,
+        &book,
+        &[("_csrf", &csrf), ("slot_id", &slot), ("unit", "9-9-9999")],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Moved back to the first slot, then cancelled: the places follow.
+    let token = app.token("service").await;
+    let list: Value = app
+        .get(
+            &format!("/api/v1/batches/{batch}/appointments?slot={slot}"),
+            &token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    let slots: Value = app
+        .get(&format!("/api/v1/batches/{batch}/slots"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = slots
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] != slot.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resp = post(
+        &c,
+        &app,
+        &format!("{book}/{id}/move"),
+        &[("_csrf", &csrf), ("slot_id", &first)],
+    )
+    .await;
+    assert!(location(&resp).contains("ok=saved"));
+    let (_, html) = text(&c, &app, &book).await;
+    assert!(html.contains("4/10") && html.contains("0/1"), "moved");
+    let resp = post(
+        &c,
+        &app,
+        &format!("{book}/{id}/cancel"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    assert!(location(&resp).contains("ok=saved"));
+    let (_, html) = text(&c, &app, &book).await;
+    assert!(html.contains("3/10"), "cancelled frees the place");
+
+    // A contractor reads the book without its forms and cannot book.
+    let contractor = app.page_login("contractor").await;
+    let (_, html) = text(&contractor, &app, &book).await;
+    assert!(!html.contains("添加时段"));
+    let resp = post(
+        &contractor,
+        &app,
+        &book,
+        &[
+            ("_csrf", &hidden(&html, "_csrf")),
+            ("slot_id", &slot),
+            ("unit", &fourth),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}

@@ -2,6 +2,7 @@
 //! the check-in search) and the visit, which walks the staff through the flow in order. Every
 //! form calls the JSON API's handler, so both doors keep the same rules.
 
+mod appointments;
 mod desk;
 mod visit;
 
@@ -21,6 +22,22 @@ pub use desk::desk_for;
 pub fn routes() -> Router<AppState> {
     let photo_limit = axum::extract::DefaultBodyLimit::max(crate::photos::MAX_BYTES + 64 * 1024);
     Router::new()
+        .route(
+            "/batches/{id}/appointments",
+            get(appointments::show).post(appointments::book),
+        )
+        .route(
+            "/batches/{id}/appointments/slots",
+            post(appointments::add_slot),
+        )
+        .route(
+            "/batches/{id}/appointments/{appointment}/move",
+            post(appointments::move_to),
+        )
+        .route(
+            "/batches/{id}/appointments/{appointment}/cancel",
+            post(appointments::cancel),
+        )
         .route("/batches/{id}/desk", get(desk::show))
         .route("/batches/{id}/desk/check-in", post(desk::check_in))
         .route("/batches/{id}/desk/conditions", post(desk::tick_condition))
