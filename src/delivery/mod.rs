@@ -11,6 +11,7 @@
 pub mod api;
 pub mod repo;
 pub mod settings;
+pub mod synthetic;
 
 use serde::{Deserialize, Serialize};
 
