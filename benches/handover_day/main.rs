@@ -7,7 +7,7 @@
 //! cargo bench --bench handover_day -- day  BASE_URL DATABASE_URL   3,000 visits by 60 tablets
 //! ```
 //! Knobs from the environment: `CLIENTS` (32), `WARMUP` (2 s), `SECONDS` (10 s) for `desk`;
-//! `TABLETS` (60), `VISITS` (3000), `THINK_MS` (mean pause between a tablet's requests, 20) for
+//! `TABLETS` (60), `VISITS` (3000), `THINK_MS` (mean pause between a tablet's requests, 100) for
 //! `day`. The database URL is read for the fixture (unmasked phones) and the final counts. Exits
 //! non-zero when a figure misses its target, a request fails, or a fact is missing or doubled.
 
@@ -59,7 +59,7 @@ fn main() -> Result<()> {
                 let knobs = day::Knobs {
                     tablets: knob("TABLETS", 60)? as usize,
                     visits: knob("VISITS", 3000)? as usize,
-                    think: Duration::from_millis(knob("THINK_MS", 20)?),
+                    think: Duration::from_millis(knob("THINK_MS", 100)?),
                 };
                 day::run(base, &db, knobs).await
             }

@@ -108,16 +108,15 @@ pub async fn facts(db: &Db, batch: Uuid, e: &Expected) -> Result<bool> {
             if got == want { "PASS" } else { "FAIL" }
         );
     }
-    let keys: Option<i64> =
-        run!(&mut conn, |c| {
-            sqlx::query_scalar(
+    let keys: Option<i64> = run!(&mut conn, |c| {
+        sqlx::query_scalar(
         "select cast(sum(k.count) as bigint) from visit_keys k join visits v on v.id = k.visit_id
             where v.batch_id = $1"
     )
     .bind(batch)
     .fetch_one(c)
     .await
-        })?;
+    })?;
     let keys = keys.unwrap_or(0);
     pass &= keys == e.keys;
     println!(

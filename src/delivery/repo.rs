@@ -6,7 +6,7 @@ use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::settings::Settings;
-use crate::db::{DbConn, Tx};
+use crate::db::{Db, DbConn, Tx};
 use crate::error::AppError;
 use crate::{exec, run};
 
@@ -52,6 +52,22 @@ pub async fn bump_board(c: &mut impl DbConn, batch: Uuid) -> Result<(), AppError
     .execute(c)
     .await)?;
     Ok(())
+}
+
+/// Commits a handover-day write and marks its batch's board changed: inside the transaction on
+/// SQLite (one writer, so it costs nothing), in a transaction of its own right after the commit
+/// on PostgreSQL, where the batch row would otherwise stay locked until each write commits and
+/// serialise every tablet of the batch behind it (bench/handover-day). The board reads the
+/// version after it moved, so it sees the write either way.
+pub async fn commit_with_board(db: &Db, mut tx: Tx, batch: Uuid) -> Result<(), AppError> {
+    if let Tx::Sqlite(_) = tx {
+        bump_board(&mut tx, batch).await?;
+        return tx.commit().await;
+    }
+    tx.commit().await?;
+    let mut signal = db.begin().await?;
+    bump_board(&mut signal, batch).await?;
+    signal.commit().await
 }
 
 /// An appointment slot with how many are booked in it.
@@ -625,7 +641,7 @@ pub async fn insert_visit(
 }
 
 /// Locks an open visit for a write (bumping `updated_at`); `VisitClosed` once it has an outcome.
-pub async fn touch_open(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<VisitRow, AppError> {
+pub async fn touch_open(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
     let n = exec!(tx, |c| sqlx::query(
         "update visits set updated_at = $2 where id = $1 and outcome is null"
     )
@@ -633,11 +649,10 @@ pub async fn touch_open(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<Vis
     .bind(now)
     .execute(c)
     .await)?;
-    let v = visit(tx, id).await?;
     if n == 0 {
         return Err(AppError::VisitClosed);
     }
-    Ok(v)
+    Ok(())
 }
 
 /// Sets the accompanying staff.
@@ -834,6 +849,26 @@ pub async fn issue_photos(c: &mut impl DbConn, issue: Uuid) -> Result<Vec<String
     .bind(issue)
     .fetch_all(c)
     .await)?)
+}
+
+/// The photos of every issue of a visit, in order, by issue.
+pub async fn visit_issue_photos(
+    c: &mut impl DbConn,
+    visit: Uuid,
+) -> Result<std::collections::HashMap<Uuid, Vec<String>>, AppError> {
+    let rows: Vec<(Uuid, String)> = run!(c, |c| sqlx::query_as(
+        "select p.issue_id, p.sha256 from visit_issue_photos p
+            join visit_issues i on i.id = p.issue_id
+         where i.visit_id = $1 order by p.issue_id, p.position"
+    )
+    .bind(visit)
+    .fetch_all(c)
+    .await)?;
+    let mut by_issue = std::collections::HashMap::<Uuid, Vec<String>>::new();
+    for (issue, sha) in rows {
+        by_issue.entry(issue).or_default().push(sha);
+    }
+    Ok(by_issue)
 }
 
 /// Adds a photo to an issue (a photo already there stays once).
