@@ -28,6 +28,9 @@ prepare() {
   command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
   echo "building the release binary (cargo build --release) ..." >&2
   cargo build --release --quiet
+  # A private copy: another worktree sharing CARGO_TARGET_DIR may rebuild release/handover.
+  cp "$BIN" "$WORK/handover"
+  BIN=$WORK/handover
 }
 
 free_port() {
@@ -170,11 +173,11 @@ print_header() {
   printf '%-10s  %-44s  %10s  %9s  %9s  %-8s  %s\n' backend endpoint "requests/s" p50 p99 target result
 }
 
-# photo_tool — prints the path of the photo_ingest bench binary (built once, release profile),
-# which draws photo-like JPEGs: `"$(photo_tool)" make OUT.jpg WIDTH HEIGHT`.
-photo_tool() {
-  cargo bench --bench photo_ingest --no-run --message-format=json >"$WORK/photo-build.json" 2>"$WORK/photo-build.log" ||
-    { cat "$WORK/photo-build.log" >&2; exit 1; }
+# bench_tool NAME — builds the bench binary benches/NAME (release profile) once and prints its
+# path.
+bench_tool() {
+  cargo bench --bench "$1" --no-run --message-format=json >"$WORK/$1-build.json" 2>"$WORK/$1-build.log" ||
+    { cat "$WORK/$1-build.log" >&2; exit 1; }
   python3 -c '
 import json, sys
 for line in open(sys.argv[1]):
@@ -182,8 +185,23 @@ for line in open(sys.argv[1]):
         j = json.loads(line)
     except ValueError:
         continue
-    if j.get("reason") == "compiler-artifact" and j["target"]["name"] == "photo_ingest" and j.get("executable"):
-        print(j["executable"])' "$WORK/photo-build.json" | tail -n 1
+    if j.get("reason") == "compiler-artifact" and j["target"]["name"] == sys.argv[2] and j.get("executable"):
+        print(j["executable"])' "$WORK/$1-build.json" "$1" | tail -n 1
+}
+
+# photo_tool — prints the path of the photo_ingest bench binary, which draws photo-like JPEGs:
+# `"$(photo_tool)" make OUT.jpg WIDTH HEIGHT`.
+photo_tool() {
+  bench_tool photo_ingest
+}
+
+# load_handover_day DATABASE_URL — a fresh database holding a UNITS-unit project (3,000) whose
+# batch is ready for its handover day: two buyers per unit, appointments, conditions met.
+load_handover_day() {
+  local t0
+  t0=$(now_ns)
+  "$BIN" --database-url "$1" --data-dir "$WORK/data" demo --units "${UNITS:-3000}" --handover-day >&2
+  echo "   loaded in $(( ($(now_ns) - t0) / 1000000 )) ms" >&2
 }
 
 # make_photo DEST — a 12 MP phone-like photo (4000×3000 JPEG q90 4:2:0, Exif orientation 6 + GPS),

@@ -73,6 +73,10 @@ pub struct DemoArgs {
     /// Synthetic defects to add over the units (a realistic mix of trades and statuses).
     #[arg(long, default_value_t = 0)]
     pub defects: usize,
+    /// Make the batch ready for its handover day: two buyers per unit, every unit booked into a
+    /// half-hour slot, every handover condition met.
+    #[arg(long)]
+    pub handover_day: bool,
 }
 
 /// `serve` options.
@@ -255,6 +259,13 @@ async fn load_demo(db: &Db, args: DemoArgs) -> anyhow::Result<()> {
     let loaded = demo::load(db, demo::Size::about(args.units)).await?;
     let defects =
         crate::defects::synthetic::seed(db, loaded.project_id, args.defects, 2026).await?;
+    if args.handover_day {
+        let day = crate::delivery::synthetic::prepare_day(db, loaded.project_id, 2026).await?;
+        println!(
+            "handover day: batch {}, {} units, {} buyers, {} slots",
+            day.batch, day.units, day.buyers, day.slots
+        );
+    }
     println!(
         "{}: {} units, {defects} defects in {:.1} s",
         demo::DEMO_PROJECT,

@@ -157,6 +157,17 @@ pub async fn create_in(
         raised_by: user.id,
         pin: body.pin.map(|p| (p[0], p[1])),
     };
+    // Reads first: the number takes the project row's lock, held until the commit.
+    let assignment = match body.contractor_id {
+        Some(c) => Some((c, body.due_on, actor)),
+        None => repo::preset_for(tx, project, body.trade.as_str(), building)
+            .await?
+            .map(|(c, days)| {
+                let days = u32::try_from(days).unwrap_or(1);
+                let due = body.due_on.unwrap_or_else(|| due_from_preset(now, days));
+                (c, Some(due), Actor::fix_preset())
+            }),
+    };
     let number = repo::next_number(tx, project).await?;
     repo::insert(tx, &record, number, now).await?;
     let created = NewEvent {
@@ -170,16 +181,6 @@ pub async fn create_in(
         note: "",
     };
     repo::insert_event(tx, &created, now).await?;
-    let assignment = match body.contractor_id {
-        Some(c) => Some((c, body.due_on, actor)),
-        None => repo::preset_for(tx, project, body.trade.as_str(), building)
-            .await?
-            .map(|(c, days)| {
-                let days = u32::try_from(days).unwrap_or(1);
-                let due = body.due_on.unwrap_or_else(|| due_from_preset(now, days));
-                (c, Some(due), Actor::fix_preset())
-            }),
-    };
     if let Some((contractor, due_on, actor)) = assignment {
         let due_on = due_on.ok_or_else(|| AppError::field("due_on", "required"))?;
         let action = Action::Assign { contractor, due_on };

@@ -425,7 +425,16 @@ pub(crate) async fn condition_views(
 ) -> Result<Vec<ConditionView>, AppError> {
     let settings = repo::settings(c, project).await?;
     let recorded = repo::conditions(c, unit).await?;
-    Ok(settings
+    Ok(condition_list(l, &settings, &recorded))
+}
+
+/// The project's conditions as recorded for a unit.
+fn condition_list(
+    l: crate::i18n::Locale,
+    settings: &Settings,
+    recorded: &[repo::ConditionRow],
+) -> Vec<ConditionView> {
+    settings
         .conditions
         .iter()
         .map(|e| {
@@ -441,7 +450,7 @@ pub(crate) async fn condition_views(
                 waiver_reason,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// The handover conditions of a unit's customer, and which are missing.
@@ -701,8 +710,7 @@ pub async fn open_visit(
         user: user.id,
     };
     repo::insert_visit(&mut tx, &new, clock::now()).await?;
-    repo::bump_board(&mut tx, batch).await?;
-    tx.commit().await?;
+    repo::commit_with_board(&app.db, tx, batch).await?;
     Ok(id)
 }
 
@@ -819,12 +827,18 @@ pub async fn detail(
 ) -> Result<VisitDetail, AppError> {
     let mut conn = app.db.read().await?;
     let v = repo::visit(&mut conn, id).await?;
-    let conditions = condition_views(&mut conn, l, v.project_id, v.unit_id).await?;
-    let mut issues = Vec::new();
-    for i in repo::visit_issues(&mut conn, id).await? {
-        let photos = repo::issue_photos(&mut conn, i.id).await?;
-        issues.push(issue_view(i, photos));
-    }
+    let settings = repo::settings(&mut conn, v.project_id).await?;
+    let recorded = repo::conditions(&mut conn, v.unit_id).await?;
+    let conditions = condition_list(l, &settings, &recorded);
+    let mut photos = repo::visit_issue_photos(&mut conn, id).await?;
+    let issues: Vec<IssueView> = repo::visit_issues(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|i| {
+            let p = photos.remove(&i.id).unwrap_or_default();
+            issue_view(i, p)
+        })
+        .collect();
     let meters: Vec<MeterView> = repo::meters(&mut conn, id)
         .await?
         .into_iter()
@@ -836,7 +850,6 @@ pub async fn detail(
         .collect();
     let keys: HashMap<String, i32> = repo::keys(&mut conn, id).await?.into_iter().collect();
     let documents = repo::documents(&mut conn, id).await?;
-    let settings = repo::settings(&mut conn, v.project_id).await?;
     let progress = Progress {
         walkthrough: v.walk_started_at.is_some() && v.walk_ended_at.is_some(),
         issues: issues.iter().all(|i| i.judgement.is_some()),
@@ -930,16 +943,18 @@ pub async fn show(
     Ok(Json(detail(&app, l, id).await?))
 }
 
-/// Opens a write on an open visit the caller runs: the transaction and the visit.
+/// Opens a write on an open visit the caller runs: the transaction and the visit (read once,
+/// inside the transaction).
 async fn write_visit(
     app: &AppState,
     user: &CurrentUser,
     id: Uuid,
 ) -> Result<(Tx, VisitRow), AppError> {
-    let v = visible_visit(app, user, id).await?;
-    user.require(v.project_id, STAFF)?;
     let mut tx = app.db.begin().await?;
-    let v = repo::touch_open(&mut tx, id, clock::now()).await?;
+    let v = repo::visit(&mut tx, id).await?;
+    user.require_visible(v.project_id)?;
+    user.require(v.project_id, STAFF)?;
+    repo::touch_open(&mut tx, id, clock::now()).await?;
     Ok((tx, v))
 }
 
@@ -947,11 +962,10 @@ async fn write_visit(
 async fn done(
     app: &AppState,
     l: crate::i18n::Locale,
-    mut tx: Tx,
+    tx: Tx,
     v: &VisitRow,
 ) -> Result<Json<VisitDetail>, AppError> {
-    repo::bump_board(&mut tx, v.batch_id).await?;
-    tx.commit().await?;
+    repo::commit_with_board(&app.db, tx, v.batch_id).await?;
     Ok(Json(detail(app, l, v.id).await?))
 }
 
@@ -1146,8 +1160,9 @@ async fn apply_judgement(
         contractor_id: None,
         due_on: None,
     };
+    let photos = repo::issue_photos(tx, issue.id).await?;
     let defect = crate::defects::commands::create_in(tx, user, v.project_id, defect).await?;
-    for sha in repo::issue_photos(tx, issue.id).await? {
+    for sha in photos {
         crate::defects::repo::attach_photo(tx, defect, &sha, "before", user.id, now).await?;
     }
     repo::link_defect(tx, issue.id, defect).await

@@ -15,6 +15,7 @@ pub mod customer;
 pub mod pages;
 pub mod repo;
 pub mod settings;
+pub mod synthetic;
 
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@ use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::settings::Settings;
-use crate::db::{DbConn, Tx};
+use crate::db::{Db, DbConn, Tx};
 use crate::error::AppError;
 use crate::{exec, run};
 
@@ -65,6 +65,22 @@ pub async fn bump_boards_of_unit(c: &mut impl DbConn, unit: Uuid) -> Result<(), 
     .execute(c)
     .await)?;
     Ok(())
+}
+
+/// Commits a handover-day write and marks its batch's board changed: inside the transaction on
+/// SQLite (one writer, so it costs nothing), in a transaction of its own right after the commit
+/// on PostgreSQL, where the batch row would otherwise stay locked until each write commits and
+/// serialise every tablet of the batch behind it (bench/handover-day). The board reads the
+/// version after it moved, so it sees the write either way.
+pub async fn commit_with_board(db: &Db, mut tx: Tx, batch: Uuid) -> Result<(), AppError> {
+    if let Tx::Sqlite(_) = tx {
+        bump_board(&mut tx, batch).await?;
+        return tx.commit().await;
+    }
+    tx.commit().await?;
+    let mut signal = db.begin().await?;
+    bump_board(&mut signal, batch).await?;
+    signal.commit().await
 }
 
 /// An appointment slot with how many are booked in it.
@@ -362,31 +378,155 @@ pub struct DeskRow {
     pub open_visit: Option<Uuid>,
 }
 
-/// Units of a batch whose number starts with `q`, or a buyer's name contains it, or (four
-/// digits) a buyer's phone ends with it; at most 20, by number.
+/// A unit found by one way of the desk search: its id and number.
+type Found = (Uuid, String);
+
+/// Most units the desk shows.
+const DESK_LIMIT: usize = 20;
+
+// The desk's queries pass their search values through scalar subqueries (`(select $2)`):
+// PostgreSQL re-plans a prepared statement at every execution while a plan made for the values
+// looks cheaper than the generic one, which costs more than running it (bench/desk-search);
+// values it cannot see keep the generic plan. Both backends still use the indexes.
+
+/// The batch's first 20 units by number whose lowercased number is in `[$2, $3)`, through the
+/// index on the lowercased number (migration 0007); `$coll` is the comparison's collation.
+macro_rules! desk_by_number {
+    ($coll:literal) => {
+        concat!(
+            "select u.id, u.number from units u
+    where u.project_id = (select project_id from batches where id = $1)
+      and lower(u.number) ",
+            $coll,
+            " >= (select $2) and lower(u.number) ",
+            $coll,
+            " < (select $3)
+      and exists (select 1 from batch_units bu where bu.batch_id = $1 and bu.unit_id = u.id)
+    order by u.number limit 20"
+        )
+    };
+}
+
+/// The number prefix in each backend's dialect: PostgreSQL compares in byte order (`collate
+/// "C"`, as its index) whatever the database's collation; SQLite always does.
+trait DeskDialect {
+    const BY_NUMBER: &'static str;
+}
+
+impl DeskDialect for sqlx::SqliteConnection {
+    const BY_NUMBER: &'static str = desk_by_number!("");
+}
+
+impl DeskDialect for sqlx::PgConnection {
+    const BY_NUMBER: &'static str = desk_by_number!("collate \"C\"");
+}
+
+fn by_number_sql<C: DeskDialect>(_: &C) -> &'static str {
+    C::BY_NUMBER
+}
+
+/// The batch's first 20 units by number with a buyer whose `$name` matches the pattern `$2`,
+/// among the project's buyers.
+macro_rules! desk_by_name {
+    ($name:literal) => {
+        concat!(
+            "select u.id, u.number from buyers y join units u on u.id = y.unit_id
+    where y.project_id = (select project_id from batches where id = $1)
+      and ",
+            $name,
+            " like (select $2)
+      and exists (select 1 from batch_units bu where bu.batch_id = $1 and bu.unit_id = u.id)
+    order by u.number limit 20"
+        )
+    };
+}
+
+/// By name as written (Chinese names have no case; SQLite's `like` ignores ASCII case anyway).
+const DESK_BY_NAME: &str = desk_by_name!("y.name");
+
+/// By the lowercased name, for a search with Latin letters.
+const DESK_BY_LATIN_NAME: &str = desk_by_name!("lower(y.name)");
+
+/// The batch's first 20 units by number with a buyer whose phone ends with `$2`, through the
+/// phone-tail index.
+const DESK_BY_TAIL: &str = "select u.id, u.number from buyers y join units u on u.id = y.unit_id
+    where substr(y.phone, length(y.phone) - 3) = $2
+      and exists (select 1 from batch_units bu where bu.batch_id = $1 and bu.unit_id = u.id)
+    order by u.number limit 20";
+
+/// The desk's rows of up to 20 units (unused places hold the nil id): a fixed text, so each
+/// connection keeps one prepared plan.
+const DESK_ROWS: &str = "select u.id as unit_id, u.number, b.name as building, u.status,
+        (select v.id from visits v where v.unit_id = u.id and v.outcome is null) as open_visit
+    from units u join entrances e on e.id = u.entrance_id join buildings b on b.id = e.building_id
+    where u.id in ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                   $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+    order by u.number";
+
+/// Units of a batch whose number starts with `q`, or a buyer's name contains it (when it has
+/// no digit), or (four digits) a buyer's phone ends with it; at most 20, by number. Each way
+/// is its own small query through its own index, cheap to plan.
 pub async fn desk_search(
     c: &mut impl DbConn,
     batch: Uuid,
     q: &str,
 ) -> Result<Vec<DeskRow>, AppError> {
     let lower = q.to_lowercase().replace(['%', '_', '\\'], "");
-    let by_tail = lower.len() == 4 && lower.chars().all(|c| c.is_ascii_digit());
-    const SQL: &str = "select u.id as unit_id, u.number, b.name as building, u.status,
-            (select v.id from visits v where v.unit_id = u.id and v.outcome is null) as open_visit
-        from batch_units bu join units u on u.id = bu.unit_id
-        join entrances e on e.id = u.entrance_id join buildings b on b.id = e.building_id
-        where bu.batch_id = $1 and (lower(u.number) like $2
-            or exists (select 1 from buyers y where y.unit_id = u.id
-                and (lower(y.name) like $3 or ($5 and y.phone like $4))))
-        order by u.number limit 20";
-    Ok(run!(c, |c| sqlx::query_as::<_, DeskRow>(SQL)
+    if lower.is_empty() {
+        return Ok(Vec::new());
+    }
+    let upper = format!("{lower}\u{10FFFF}");
+    let mut found: Vec<Found> = run!(c, |c| sqlx::query_as(by_number_sql(&*c))
         .bind(batch)
-        .bind(format!("{lower}%"))
-        .bind(format!("%{lower}%"))
-        .bind(format!("%{lower}"))
-        .bind(by_tail)
+        .bind(&lower)
+        .bind(&upper)
         .fetch_all(c)
-        .await)?)
+        .await)?;
+    if !lower.chars().any(|c| c.is_ascii_digit()) {
+        let sql = if lower.chars().any(|c| c.is_ascii_alphabetic()) {
+            DESK_BY_LATIN_NAME
+        } else {
+            DESK_BY_NAME
+        };
+        let by_name: Vec<Found> = run!(c, |c| sqlx::query_as(sql)
+            .bind(batch)
+            .bind(format!("%{lower}%"))
+            .fetch_all(c)
+            .await)?;
+        found.extend(by_name);
+    }
+    if lower.len() == 4 && lower.chars().all(|c| c.is_ascii_digit()) {
+        let by_tail: Vec<Found> = run!(c, |c| sqlx::query_as(DESK_BY_TAIL)
+            .bind(batch)
+            .bind(&lower)
+            .fetch_all(c)
+            .await)?;
+        found.extend(by_tail);
+    }
+    desk_rows(c, first_by_number(found)).await
+}
+
+/// The first 20 distinct units by number.
+fn first_by_number(mut found: Vec<Found>) -> Vec<Uuid> {
+    found.sort_by(|a, b| a.1.cmp(&b.1));
+    found.dedup_by_key(|f| f.0);
+    found.into_iter().take(DESK_LIMIT).map(|f| f.0).collect()
+}
+
+/// The desk's rows of `units` (at most 20), by number.
+async fn desk_rows(c: &mut impl DbConn, units: Vec<Uuid>) -> Result<Vec<DeskRow>, AppError> {
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids = units;
+    ids.resize(DESK_LIMIT, Uuid::nil());
+    Ok(run!(c, |c| {
+        let mut q = sqlx::query_as::<_, DeskRow>(DESK_ROWS);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(c).await
+    })?)
 }
 
 /// A visit with its unit.
@@ -514,7 +654,7 @@ pub async fn insert_visit(
 }
 
 /// Locks an open visit for a write (bumping `updated_at`); `VisitClosed` once it has an outcome.
-pub async fn touch_open(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<VisitRow, AppError> {
+pub async fn touch_open(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
     let n = exec!(tx, |c| sqlx::query(
         "update visits set updated_at = $2 where id = $1 and outcome is null"
     )
@@ -522,11 +662,10 @@ pub async fn touch_open(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<Vis
     .bind(now)
     .execute(c)
     .await)?;
-    let v = visit(tx, id).await?;
     if n == 0 {
         return Err(AppError::VisitClosed);
     }
-    Ok(v)
+    Ok(())
 }
 
 /// Sets the accompanying staff.
@@ -723,6 +862,26 @@ pub async fn issue_photos(c: &mut impl DbConn, issue: Uuid) -> Result<Vec<String
     .bind(issue)
     .fetch_all(c)
     .await)?)
+}
+
+/// The photos of every issue of a visit, in order, by issue.
+pub async fn visit_issue_photos(
+    c: &mut impl DbConn,
+    visit: Uuid,
+) -> Result<std::collections::HashMap<Uuid, Vec<String>>, AppError> {
+    let rows: Vec<(Uuid, String)> = run!(c, |c| sqlx::query_as(
+        "select p.issue_id, p.sha256 from visit_issue_photos p
+            join visit_issues i on i.id = p.issue_id
+         where i.visit_id = $1 order by p.issue_id, p.position"
+    )
+    .bind(visit)
+    .fetch_all(c)
+    .await)?;
+    let mut by_issue = std::collections::HashMap::<Uuid, Vec<String>>::new();
+    for (issue, sha) in rows {
+        by_issue.entry(issue).or_default().push(sha);
+    }
+    Ok(by_issue)
 }
 
 /// Adds a photo to an issue (a photo already there stays once).

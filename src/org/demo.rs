@@ -140,7 +140,8 @@ pub fn roster(size: Size, seed: u64) -> Vec<RosterRow> {
     rows
 }
 
-fn buyer(rng: &mut StdRng) -> BuyerEntry {
+/// A made-up buyer: a Chinese name (rare characters included) and a mobile number.
+pub fn buyer(rng: &mut StdRng) -> BuyerEntry {
     BuyerEntry {
         name: name(rng),
         phone: phone(rng),

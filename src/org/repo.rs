@@ -915,7 +915,7 @@ pub async fn apply_roster(
         bump_map_version(c, project).await?;
     }
     insert_units(c, project, &new_units, now).await?;
-    replace_buyers(c, &buyer_writes, now).await?;
+    replace_buyers(c, project, &buyer_writes, now).await?;
     log_changes(c, project, "unit", user, &changed, now).await?;
     Ok(counts)
 }
@@ -992,6 +992,7 @@ async fn insert_units(
 /// Sets each unit's buyers to the given list (matched by position; extra old positions dropped).
 async fn replace_buyers(
     c: &mut impl DbConn,
+    project: Uuid,
     writes: &[(Uuid, &[BuyerEntry])],
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -1011,10 +1012,11 @@ async fn replace_buyers(
     for chunk in rows.chunks(CHUNK) {
         exec!(c, |c| {
             let mut q = QueryBuilder::new(
-                "insert into buyers (id, unit_id, position, name, phone, created_at) ",
+                "insert into buyers (id, project_id, unit_id, position, name, phone, created_at) ",
             );
             q.push_values(chunk, |mut b, (unit, pos, buyer)| {
                 b.push_bind(Uuid::new_v4())
+                    .push_bind(project)
                     .push_bind(*unit)
                     .push_bind(*pos)
                     .push_bind(&buyer.name)
