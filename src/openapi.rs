@@ -17,7 +17,8 @@ pub struct ErrorBody {
     pub message: String,
     /// Invalid fields (`request.invalid`).
     pub fields: Option<Vec<FieldError>>,
-    /// Invalid roster rows (`import.invalid_rows`).
+    /// Invalid rows of a roster or another imported sheet (`import.invalid_rows`,
+    /// `import.sheet_invalid_rows`).
     pub rows: Option<Vec<RowError>>,
     /// Missing roster columns (`import.missing_columns`).
     pub columns: Option<Vec<String>>,
@@ -91,6 +92,8 @@ impl Modify for BearerAuth {
         crate::delivery::api::set_meter, crate::delivery::api::meter_photo,
         crate::delivery::api::set_keys, crate::delivery::api::set_documents,
         crate::delivery::api::close,
+        crate::delivery::import::api::import_appointments,
+        crate::delivery::import::api::import_conditions,
     ),
     tags((name = "auth", description = "Tokens"), (name = "org", description = "Projects, status map, units"),
          (name = "admin", description = "Administration and roster import"),

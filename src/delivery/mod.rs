@@ -9,6 +9,7 @@
 //! once (a partial unique index enforces it).
 
 pub mod api;
+pub mod import;
 pub mod repo;
 pub mod settings;
 pub mod synthetic;

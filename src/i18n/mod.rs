@@ -28,6 +28,7 @@ static ZH: &[&str] = &[
     include_str!("photos.zh-CN.txt"),
     include_str!("takeovers.zh-CN.txt"),
     include_str!("delivery.zh-CN.txt"),
+    include_str!("delivery_import.zh-CN.txt"),
 ];
 /// The English catalog, file for file the same as [`ZH`].
 static EN: &[&str] = &[
@@ -37,6 +38,7 @@ static EN: &[&str] = &[
     include_str!("photos.en.txt"),
     include_str!("takeovers.en.txt"),
     include_str!("delivery.en.txt"),
+    include_str!("delivery_import.en.txt"),
 ];
 
 fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {
