@@ -99,6 +99,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::delivery::board::api::routes())
         .merge(crate::delivery::board::pages::routes())
         .merge(crate::kpis::api::routes())
+        .merge(crate::delivery::import::api::routes())
+        .merge(crate::delivery::import::pages::routes())
         .merge(crate::takeovers::pages::routes())
         .merge(crate::pages::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
@@ -186,7 +188,7 @@ fn api_error(error: &AppError, locale: Locale, original: Response) -> Response {
                 .map(|f| json!({"field": f.field, "code": f.code, "message": locale.t(&format!("field.{}", f.code))}))
                 .collect();
         }
-        AppError::ImportRows(rows) => {
+        AppError::ImportRows(rows) | AppError::SheetRows(rows) => {
             body["rows"] = rows
                 .iter()
                 .map(|r| {

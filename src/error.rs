@@ -89,6 +89,10 @@ pub enum AppError {
     /// The roster has no data rows.
     #[error("roster is empty")]
     ImportEmpty,
+    /// An appointments or conditions sheet has invalid rows (header problems are row 1);
+    /// nothing was imported.
+    #[error("sheet has invalid rows")]
+    SheetRows(Vec<RowError>),
     /// The photo file exceeds the byte limit (25 MB).
     #[error("photo too large")]
     PhotoTooLarge,
@@ -199,6 +203,7 @@ impl AppError {
             AppError::ImportNotSpreadsheet(_) => "import.not_a_spreadsheet",
             AppError::ImportUnsafeArchive => "import.unsafe_archive",
             AppError::ImportEmpty => "import.empty",
+            AppError::SheetRows(_) => "import.sheet_invalid_rows",
             AppError::PhotoTooLarge => "photo.too_large",
             AppError::PhotoTooManyPixels => "photo.too_many_pixels",
             AppError::PhotoHeic => "photo.heic_unsupported",
@@ -245,6 +250,7 @@ impl AppError {
             | AppError::ImportUnsafeArchive => StatusCode::BAD_REQUEST,
             AppError::Invalid(_)
             | AppError::ImportRows(_)
+            | AppError::SheetRows(_)
             | AppError::ImportMissingColumns(_)
             | AppError::ImportEmpty => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge | AppError::PhotoTooLarge | AppError::PhotoTooManyPixels => {
@@ -376,6 +382,7 @@ mod tests {
             AppError::ImportNotSpreadsheet(String::new()),
             AppError::ImportUnsafeArchive,
             AppError::ImportEmpty,
+            AppError::SheetRows(vec![]),
             AppError::PhotoTooLarge,
             AppError::PhotoTooManyPixels,
             AppError::PhotoHeic,

@@ -17,7 +17,8 @@ pub struct ErrorBody {
     pub message: String,
     /// Invalid fields (`request.invalid`).
     pub fields: Option<Vec<FieldError>>,
-    /// Invalid roster rows (`import.invalid_rows`).
+    /// Invalid rows of a roster or another imported sheet (`import.invalid_rows`,
+    /// `import.sheet_invalid_rows`).
     pub rows: Option<Vec<RowError>>,
     /// Missing roster columns (`import.missing_columns`).
     pub columns: Option<Vec<String>>,
@@ -99,6 +100,8 @@ impl Modify for BearerAuth {
         crate::delivery::complaints::api::show, crate::delivery::complaints::api::respond,
         crate::delivery::complaints::api::resolve, crate::delivery::complaints::api::update,
         crate::kpis::api::show, crate::delivery::board::api::show, crate::delivery::board::api::events,
+        crate::delivery::import::api::import_appointments,
+        crate::delivery::import::api::import_conditions,
     ),
     tags((name = "auth", description = "Tokens"), (name = "org", description = "Projects, status map, units"),
          (name = "admin", description = "Administration and roster import"),

@@ -12,6 +12,7 @@ pub mod api;
 pub mod board;
 pub mod complaints;
 pub mod customer;
+pub mod import;
 pub mod pages;
 pub mod repo;
 pub mod settings;

@@ -30,6 +30,7 @@ static ZH: &[&str] = &[
     include_str!("delivery.zh-CN.txt"),
     include_str!("customer.zh-CN.txt"),
     include_str!("board.zh-CN.txt"),
+    include_str!("delivery_import.zh-CN.txt"),
 ];
 /// The English catalog, file for file the same as [`ZH`].
 static EN: &[&str] = &[
@@ -41,6 +42,7 @@ static EN: &[&str] = &[
     include_str!("delivery.en.txt"),
     include_str!("customer.en.txt"),
     include_str!("board.en.txt"),
+    include_str!("delivery_import.en.txt"),
 ];
 
 fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {

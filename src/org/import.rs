@@ -277,21 +277,29 @@ pub fn validate(cells: &[Vec<String>]) -> Result<Vec<RosterRow>, AppError> {
 
 /// The names a row's unit number is made of: building, entrance, room (normalised).
 fn location<'a>(get: &impl Fn(Col) -> &'a str) -> (String, String, String) {
-    let building = strip_suffix(get(Col::Building), &["号楼", "栋", "号", "幢"]);
-    let entrance = strip_suffix(get(Col::Entrance), &["单元"]);
-    let room = get(Col::Room)
-        .rsplit('-')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_owned();
+    normalize(get(Col::Building), get(Col::Entrance), get(Col::Room))
+}
+
+/// Building, entrance and room cells as the roster stores them (`3号楼`, `1单元`, `3-1-1201`
+/// → `3`, `1`, `1201`).
+fn normalize(building: &str, entrance: &str, room: &str) -> (String, String, String) {
+    let building = strip_suffix(building, &["号楼", "栋", "号", "幢"]);
+    let entrance = strip_suffix(entrance, &["单元"]);
+    let room = room.rsplit('-').next().unwrap_or("").trim().to_owned();
     (building, entrance, room)
+}
+
+/// The unit number that building, entrance and room cells name, read as a roster row is
+/// (`3号楼`, `1单元`, `1201` → `3-1-1201`); `None` when a part is empty. Other sheets that name
+/// units (appointments, handover conditions) use it to find them.
+pub fn unit_number_of(building: &str, entrance: &str, room: &str) -> Option<String> {
+    let (b, e, r) = normalize(building, entrance, room);
+    (!b.is_empty() && !e.is_empty() && !r.is_empty()).then(|| super::unit_number(&b, &e, &r))
 }
 
 /// The unit number a row names, when its parts are present.
 fn unit_key<'a>(get: &impl Fn(Col) -> &'a str) -> Option<String> {
-    let (b, e, r) = location(get);
-    (!b.is_empty() && !e.is_empty() && !r.is_empty()).then(|| super::unit_number(&b, &e, &r))
+    unit_number_of(get(Col::Building), get(Col::Entrance), get(Col::Room))
 }
 
 fn parse_row<'a>(row: usize, get: impl Fn(Col) -> &'a str) -> Result<RosterRow, Vec<RowError>> {
