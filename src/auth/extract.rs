@@ -120,6 +120,23 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
     }
 }
 
+/// Reads the `_csrf` field that leads a page's multipart form and checks it against the
+/// session; the rest of the form stays to be read.
+pub async fn multipart_csrf(
+    user: &CurrentUser,
+    multipart: &mut axum::extract::Multipart,
+) -> Result<(), AppError> {
+    use crate::http::{multipart_error, read_text};
+    let token = match multipart.next_field().await.map_err(multipart_error)? {
+        Some(f) if f.name() == Some("_csrf") => read_text(f, 256).await?,
+        _ => return Err(AppError::CsrfRejected),
+    };
+    if user.csrf_token.is_empty() || token != user.csrf_token {
+        return Err(AppError::CsrfRejected);
+    }
+    Ok(())
+}
+
 /// One field of an urlencoded body.
 pub fn form_field(body: &[u8], name: &str) -> Option<String> {
     form_urlencoded_pairs(body).find_map(|(k, v)| (k == name).then_some(v))

@@ -21,7 +21,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::clock;
 use crate::defects::pages::{Said, field, shown_on_page};
 use crate::error::AppError;
-use crate::http::{ApiJson, ApiPath, ApiQuery, multipart_error, page, read_text, see_other};
+use crate::http::{ApiJson, ApiPath, ApiQuery, page, see_other};
 use crate::i18n::Locale;
 use crate::pages::Chrome;
 
@@ -445,13 +445,7 @@ pub async fn upload_evidence(
     ApiPath((id, line)): ApiPath<(Uuid, Uuid)>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let token = match multipart.next_field().await.map_err(multipart_error)? {
-        Some(f) if f.name() == Some("_csrf") => read_text(f, 256).await?,
-        _ => return Err(AppError::CsrfRejected),
-    };
-    if user.csrf_token.is_empty() || token != user.csrf_token {
-        return Err(AppError::CsrfRejected);
-    }
+    crate::auth::extract::multipart_csrf(&user, &mut multipart).await?;
     let result = api::upload_evidence(
         State(app.clone()),
         user.clone(),

@@ -22,7 +22,7 @@ use crate::defects::pages::{Said, field, shown_on_page};
 use crate::delivery::api::{self, VisitDetail};
 use crate::delivery::{Judgement, MeterKind, Outcome, REFUSAL_REASONS, UNREASONABLE_REASONS};
 use crate::error::AppError;
-use crate::http::{ApiJson, ApiPath, ApiQuery, multipart_error, page, read_text, see_other};
+use crate::http::{ApiJson, ApiPath, ApiQuery, page, see_other};
 use crate::i18n::Locale;
 use crate::pages::Chrome;
 
@@ -386,18 +386,6 @@ pub async fn judge(
     answer((&app, &user, l), id, (&form_name, "issues"), form, result).await
 }
 
-/// Reads the `_csrf` field that leads a page's multipart form and checks it.
-async fn csrf_first(user: &CurrentUser, multipart: &mut Multipart) -> Result<(), AppError> {
-    let token = match multipart.next_field().await.map_err(multipart_error)? {
-        Some(f) if f.name() == Some("_csrf") => read_text(f, 256).await?,
-        _ => return Err(AppError::CsrfRejected),
-    };
-    if user.csrf_token.is_empty() || token != user.csrf_token {
-        return Err(AppError::CsrfRejected);
-    }
-    Ok(())
-}
-
 /// Adds a photo to an issue (multipart: `_csrf`, then `file`).
 pub async fn issue_photo(
     State(app): State<AppState>,
@@ -406,7 +394,7 @@ pub async fn issue_photo(
     ApiPath((id, issue)): ApiPath<(Uuid, Uuid)>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    csrf_first(&user, &mut multipart).await?;
+    crate::auth::extract::multipart_csrf(&user, &mut multipart).await?;
     let v = api::show(State(app.clone()), user.clone(), l, ApiPath(id)).await?;
     if !v.issues.iter().any(|i| i.id == issue) {
         return Err(AppError::NotFound);
@@ -467,7 +455,7 @@ pub async fn meter_photo(
     ApiPath((id, kind)): ApiPath<(Uuid, MeterKind)>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    csrf_first(&user, &mut multipart).await?;
+    crate::auth::extract::multipart_csrf(&user, &mut multipart).await?;
     let result = api::meter_photo(
         State(app.clone()),
         user.clone(),
