@@ -68,19 +68,26 @@ pub async fn bump_boards_of_unit(c: &mut impl DbConn, unit: Uuid) -> Result<(), 
 }
 
 /// Commits a handover-day write and marks its batch's board changed: inside the transaction on
-/// SQLite (one writer, so it costs nothing), in a transaction of its own right after the commit
-/// on PostgreSQL, where the batch row would otherwise stay locked until each write commits and
-/// serialise every tablet of the batch behind it (bench/handover-day). The board reads the
-/// version after it moved, so it sees the write either way.
+/// SQLite (one writer, so it costs nothing); on PostgreSQL right after the commit, in a
+/// statement of its own that skips the bump while another one holds the batch row — that one
+/// commits after this write did, so the board still sees the write. Inside the transaction the
+/// batch row would stay locked until each write commits and serialise every tablet of the batch
+/// behind it (bench/handover-day). (Were the holder a transaction that then rolls back, the
+/// board would hear of this write with the next one.)
 pub async fn commit_with_board(db: &Db, mut tx: Tx, batch: Uuid) -> Result<(), AppError> {
-    if let Tx::Sqlite(_) = tx {
-        bump_board(&mut tx, batch).await?;
-        return tx.commit().await;
+    if let Db::Postgres(pool) = db {
+        tx.commit().await?;
+        sqlx::query(
+            "update batches set board_version = board_version + 1
+             where id = (select id from batches where id = $1 for update skip locked)",
+        )
+        .bind(batch)
+        .execute(pool)
+        .await?;
+        return Ok(());
     }
-    tx.commit().await?;
-    let mut signal = db.begin().await?;
-    bump_board(&mut signal, batch).await?;
-    signal.commit().await
+    bump_board(&mut tx, batch).await?;
+    tx.commit().await
 }
 
 /// An appointment slot with how many are booked in it.
