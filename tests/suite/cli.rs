@@ -1,6 +1,6 @@
 //! The command line on a real database of the backend under test: `migrate`, `user add`.
 
-mod common;
+use crate::common;
 
 use handover::org::demo::{self, Size};
 use reqwest::StatusCode;

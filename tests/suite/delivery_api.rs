@@ -3,7 +3,7 @@
 //! missing condition until it is ticked or waived), refused then accepted on a second visit,
 //! only looked — and a delivered unit refusing a second acceptance.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, assert_error, client, spawn_app};
 use reqwest::{Response, StatusCode};

@@ -1,7 +1,7 @@
 //! Inspections through the JSON API: start on a unit, measured items judged on the server at
 //! the 80 % / 1.5 × boundaries, finishing with a verdict, coverage and the unit's status.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, assert_error, client, spawn_app};
 use reqwest::StatusCode;

@@ -4,7 +4,7 @@
 //! is reported by its row number with a message in the caller's language and nothing at all is
 //! written; imported conditions are what the desk sees.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, assert_error, client, hidden, spawn_app};
 use reqwest::{Response, StatusCode};

@@ -5,7 +5,7 @@
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (`.ci/deps` installs them).
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

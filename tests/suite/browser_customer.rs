@@ -5,7 +5,7 @@
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (`.ci/deps` installs them).
 
-mod common;
+use crate::common;
 
 use common::browser::{PHONE, wait_for_text, with_phone};
 use common::visits::{accept, batch, fix, link, ok, visit};

@@ -7,7 +7,7 @@
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (`.ci/deps` installs them).
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::time::Instant;

@@ -1,6 +1,6 @@
 //! Correcting a unit's area and layout: admins only, validated, visible afterwards.
 
-mod common;
+use crate::common;
 
 use common::{assert_error, client, spawn_app};
 use reqwest::StatusCode;

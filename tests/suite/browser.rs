@@ -4,7 +4,7 @@
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (`.ci/deps` installs them).
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use common::browser::{path_of, wait_for_path, wait_for_text, with_browser};

@@ -4,7 +4,7 @@
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (`.ci/deps` installs them).
 
-mod common;
+use crate::common;
 
 use common::browser::{log_in, wait_for_text, with_browser};
 use common::handover_day::{batch, check_in, close, conditions_met, today};

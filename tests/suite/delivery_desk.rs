@@ -1,7 +1,7 @@
 //! The check-in desk's search through the JSON API: by unit number (prefix), buyer name (any
 //! part) and phone tail (last four digits), only among the batch's units, at most 20, by number.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, spawn_app};
 use serde_json::{Value, json};

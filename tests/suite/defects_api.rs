@@ -1,7 +1,7 @@
 //! Defects through the JSON API: recording with fix presets, the lifecycle and its permission
 //! rules over HTTP, photos and their bounds, filters, bulk assignment, export and "my work".
 
-mod common;
+use crate::common;
 
 use common::{TestApp, assert_error, client, jpeg, spawn_app};
 use reqwest::StatusCode;

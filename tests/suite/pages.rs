@@ -2,7 +2,7 @@
 //! login, the project page with its status map, languages, hidden projects, the unit page, QR
 //! sheets and the roster import preview/confirm flow.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, browser, client, hidden, spawn_app};
 use handover::org::demo::DEMO_PASSWORD;

@@ -5,7 +5,7 @@
 //! missing conditions), refused with a reason, and only looked. Errors come back on the page
 //! with what was typed.
 
-mod common;
+use crate::common;
 
 use chrono::{Days, Duration, TimeZone, Utc};
 use common::{TestApp, client, hidden, jpeg, spawn_app};

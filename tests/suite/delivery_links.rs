@@ -3,7 +3,7 @@
 //! re-inspection request staff see and count; the survey opens on delivery, checks its values
 //! and is answered once; revoked and expired links are 410; the public routes are rate-limited.
 
-mod common;
+use crate::common;
 
 use common::visits::{Visit, accept, batch, fix, link, ok, visit};
 use common::{TestApp, assert_error, client, spawn_app};

@@ -2,7 +2,7 @@
 //! unchecked and unmet prerequisites, reservations, the seal, and every write path refused once
 //! both sides have signed.
 
-mod common;
+use crate::common;
 
 use chrono::{Days, NaiveDate};
 use common::{TestApp, assert_error, client, jpeg, spawn_app};

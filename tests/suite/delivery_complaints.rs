@@ -2,7 +2,7 @@
 //! resolved with their durations; times that go backwards or into the future refused; the
 //! filters; roles and projects; the board's signal.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, SecondsFormat, Utc};
 use common::handover_day::{batch, ok, patch, today};

@@ -4,7 +4,7 @@
 //! assignment, errors that keep what was typed, CSRF), the floor plan upload and the pins on
 //! the unit page, and no text of the other language on either page.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, hidden, spawn_app};
 use reqwest::header::{ACCEPT, LOCATION};
@@ -1047,20 +1047,20 @@ async fn the_pages_show_no_text_of_the_other_language() {
     );
     let pages = [format!("/units/{unit}/inspect"), format!("/units/{unit}")];
 
-    let en_pieces: Vec<String> = catalog_pieces(include_str!("../src/i18n/photos.en.txt"))
+    let en_pieces: Vec<String> = catalog_pieces(include_str!("../../src/i18n/photos.en.txt"))
         .into_iter()
         .filter(|p| p.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 4)
         .collect();
     // Chinese pieces that the shipped checklist and phrases (data, shown in both languages) do
     // not contain.
     let data = [
-        include_str!("../src/checklists/default_unit.json"),
-        include_str!("../src/checklists/phrases.json"),
+        include_str!("../../src/checklists/default_unit.json"),
+        include_str!("../../src/checklists/phrases.json"),
     ]
     .concat()
         + &handover::org::demo::DEMO_USERS.map(|u| u.1).concat()
         + "张监理 赵施工";
-    let zh_pieces: Vec<String> = catalog_pieces(include_str!("../src/i18n/photos.zh-CN.txt"))
+    let zh_pieces: Vec<String> = catalog_pieces(include_str!("../../src/i18n/photos.zh-CN.txt"))
         .into_iter()
         .filter(|p| p.chars().filter(|c| !c.is_ascii()).count() >= 2 && !data.contains(p.as_str()))
         .collect();

@@ -2,7 +2,7 @@
 //! Chinese project name and the seal are in the text, the CJK font is embedded as a subset, the
 //! finding's photo is a JPEG inside, English on request, and the page door serves the same file.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

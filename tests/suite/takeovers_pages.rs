@@ -3,7 +3,7 @@
 //! browser test draws; here the strokes are posted as `sign.js` sends them), and once sealed
 //! every page form is refused too.
 
-mod common;
+use crate::common;
 
 use chrono::Days;
 use common::{TestApp, hidden, spawn_app};

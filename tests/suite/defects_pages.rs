@@ -3,7 +3,7 @@
 //! contractor's mark-fixed upload), "my work", the contractor's list, the re-inspection page,
 //! the fix presets (administrators only), and no language mixing.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 
@@ -350,8 +350,8 @@ async fn pages_do_not_mix_chinese_and_english() {
         (&fixer, "/me/defects".to_owned()),
         (&fixer, format!("/defects/{a}")),
     ];
-    let zh_catalog = include_str!("../src/i18n/defects.zh-CN.txt");
-    let en_catalog = include_str!("../src/i18n/defects.en.txt");
+    let zh_catalog = include_str!("../../src/i18n/defects.zh-CN.txt");
+    let en_catalog = include_str!("../../src/i18n/defects.en.txt");
     let english: Vec<String> = catalog_fragments(en_catalog)
         .into_iter()
         .filter(|f| f.chars().filter(char::is_ascii_alphabetic).count() >= 4)

@@ -1,7 +1,7 @@
 //! Authentication over HTTP: tokens, wrong passwords, forged and expired tokens, rate limiting,
 //! error messages in the caller's language.
 
-mod common;
+use crate::common;
 
 use common::{assert_error, client, spawn_app};
 use reqwest::StatusCode;

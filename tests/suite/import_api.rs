@@ -2,7 +2,7 @@
 //! real `.xlsx` and `.csv` files (Chinese and English headers, UTF-8 and GBK), idempotent
 //! re-imports, in-place corrections, all-or-nothing validation, and hostile files.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 

@@ -2,7 +2,7 @@
 //! data), admin writes are refused to every other role (403) and work for the group-level admin,
 //! the status map counts and filters, phones are masked, validation errors name their fields.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, assert_error, client, spawn_app};
 use handover::org::repo;

@@ -2,7 +2,7 @@
 //! copy / edit / add / remove forms each writing a new version (the old one untouched), forms
 //! keeping what was typed on error, phrases, and admins only.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, hidden, spawn_app};
 use handover::checklists::repo::{self, UNIT_TEMPLATE_ID};

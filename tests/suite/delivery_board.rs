@@ -2,7 +2,7 @@
 //! flow, the event stream sending a new board after a write, the page, and the three KPIs of
 //! a hand-built scenario against values derived by hand.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! standards, editing writes a new version and leaves the old one alone, validation names each
 //! bad item field, shipped templates are read-only, roles and projects are enforced.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, assert_error, client, spawn_app};
 use handover::checklists::Scope;

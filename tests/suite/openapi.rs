@@ -1,6 +1,6 @@
 //! The tablet API contract: the served OpenAPI document equals the checked-in one.
 
-mod common;
+use crate::common;
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -19,7 +19,7 @@ async fn served_openapi_matches_checked_in_contract() {
         served["openapi"].as_str().unwrap().starts_with("3.1"),
         "OpenAPI 3.1"
     );
-    let file = include_str!("../mobile-api/openapi.json");
+    let file = include_str!("../../mobile-api/openapi.json");
     let checked_in: Value = serde_json::from_str(file).unwrap();
     assert!(
         served == checked_in,
