@@ -3,6 +3,7 @@
 //! Domain code writes portable SQL (`$1` placeholders, timestamps bound from Rust) and runs it
 //! through [`run!`](crate::run), which expands the same query for whichever backend is live.
 
+use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -10,6 +11,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+use uuid::Uuid;
 
 use crate::error::AppError;
 
@@ -69,14 +72,22 @@ pub enum Conn<'c> {
 pub trait DbConn {
     /// Lends the underlying connection.
     fn conn(&mut self) -> Conn<'_>;
+
+    /// Where change-counter bumps wait for the commit, if they do (PostgreSQL transactions).
+    fn bumps_after_commit(&mut self) -> Option<&mut Bumps> {
+        None
+    }
 }
+
+/// Change counters (a statement updating one row by `$1`) to bump once the transaction commits.
+pub type Bumps = BTreeSet<(&'static str, Uuid)>;
 
 /// A write transaction (SQLite: `BEGIN IMMEDIATE` on the writer).
 pub enum Tx {
     /// SQLite transaction.
     Sqlite(Transaction<'static, Sqlite>),
-    /// PostgreSQL transaction.
-    Postgres(Transaction<'static, Postgres>),
+    /// PostgreSQL transaction, its pool, and the counters it bumps after the commit.
+    Postgres(Transaction<'static, Postgres>, PgPool, Bumps),
 }
 
 /// A pooled connection for reads.
@@ -91,7 +102,14 @@ impl DbConn for Tx {
     fn conn(&mut self) -> Conn<'_> {
         match self {
             Tx::Sqlite(t) => Conn::Sqlite(&mut *t),
-            Tx::Postgres(t) => Conn::Postgres(&mut *t),
+            Tx::Postgres(t, ..) => Conn::Postgres(&mut *t),
+        }
+    }
+
+    fn bumps_after_commit(&mut self) -> Option<&mut Bumps> {
+        match self {
+            Tx::Sqlite(_) => None,
+            Tx::Postgres(_, _, bumps) => Some(bumps),
         }
     }
 }
@@ -106,13 +124,41 @@ impl DbConn for ReadConn {
 }
 
 impl Tx {
-    /// Commits the transaction.
+    /// Commits the transaction, then (PostgreSQL) bumps the change counters it marked.
     pub async fn commit(self) -> Result<(), AppError> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+            Tx::Postgres(t, pool, bumps) => {
+                t.commit().await?;
+                bump_committed(&pool, bumps).await;
+            }
         }
         Ok(())
+    }
+}
+
+/// Marks a change counter: `sql` updates one row, chosen by `$1` = `id`, so that caches and live
+/// pages notice a write. SQLite runs it now (one writer: holding the row costs nothing).
+/// PostgreSQL runs it after the commit, each in a statement of its own: inside the transaction
+/// the row (a project's status map, a batch's board) would stay locked until the commit and
+/// serialise every writer of the project behind it (bench/handover-day). A reader that saw the
+/// old counter after the commit saw the new data too, so caches keyed by it stay right.
+pub async fn bump(c: &mut impl DbConn, sql: &'static str, id: Uuid) -> Result<(), AppError> {
+    if let Some(bumps) = c.bumps_after_commit() {
+        bumps.insert((sql, id));
+        return Ok(());
+    }
+    crate::exec!(c, |c| sqlx::query(sql).bind(id).execute(c).await)?;
+    Ok(())
+}
+
+/// Runs the bumps of a committed transaction. The write stands whatever happens here, so a
+/// failure is logged rather than answered: the page it concerns refreshes with the next write.
+async fn bump_committed(pool: &PgPool, bumps: Bumps) {
+    for (sql, id) in bumps {
+        if let Err(e) = sqlx::query(sql).bind(id).execute(pool).await {
+            tracing::warn!(error = %e, sql, "change counter not bumped after the commit");
+        }
     }
 }
 
@@ -205,7 +251,7 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, AppError> {
         Ok(match self {
             Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?, pool.clone(), Bumps::new()),
         })
     }
 

@@ -14,6 +14,7 @@ use crate::checklists::Trade;
 use crate::clock;
 use crate::db::DbConn;
 use crate::error::{AppError, Check};
+use crate::org::repo::{Sequence, reserve_numbers};
 use crate::photos::Ingested;
 
 /// Most photos attached in one request.
@@ -168,7 +169,7 @@ pub async fn create_in(
                 (c, Some(due), Actor::fix_preset())
             }),
     };
-    let number = repo::next_number(tx, project).await?;
+    let number = reserve_numbers(tx, project, Sequence::Defect, 1).await?;
     repo::insert(tx, &record, number, now).await?;
     let created = NewEvent {
         id: Uuid::new_v4(),

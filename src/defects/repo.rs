@@ -137,16 +137,6 @@ pub struct NewDefectRecord {
     pub pin: Option<(f64, f64)>,
 }
 
-/// Takes the next defect number of a project (the update holds the project's row lock).
-pub async fn next_number(c: &mut impl DbConn, project: Uuid) -> Result<i32, AppError> {
-    Ok(run!(c, |c| sqlx::query_scalar(
-        "update projects set defect_seq = defect_seq + 1 where id = $1 returning defect_seq"
-    )
-    .bind(project)
-    .fetch_one(c)
-    .await)?)
-}
-
 /// Inserts a defect in status `open`; `false` when a defect with this id already exists.
 pub async fn insert(
     c: &mut impl DbConn,

@@ -12,6 +12,7 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::exec;
+use crate::org::repo::{Sequence, reserve_numbers};
 
 /// Rows per multi-row insert.
 const CHUNK: usize = 500;
@@ -64,7 +65,8 @@ pub async fn seed(db: &Db, project: Uuid, count: usize, seed: u64) -> Result<usi
         return Err(AppError::field("project", "invalid"));
     }
     let mut tx = db.begin().await?;
-    let first = repo::next_number(&mut tx, project).await?;
+    let reserved = i32::try_from(count).unwrap_or(i32::MAX);
+    let first = reserve_numbers(&mut tx, project, Sequence::Defect, reserved).await?;
     let now = clock::now();
     let today = clock::local_date(now);
     let rows: Vec<Row> = (0..count)
@@ -118,14 +120,6 @@ pub async fn seed(db: &Db, project: Uuid, count: usize, seed: u64) -> Result<usi
             q.build().execute(c).await
         })?;
     }
-    let last = first + i32::try_from(count).unwrap_or(i32::MAX) - 1;
-    exec!(&mut tx, |c| sqlx::query(
-        "update projects set defect_seq = $1 where id = $2"
-    )
-    .bind(last.max(first))
-    .bind(project)
-    .execute(c)
-    .await)?;
     for u in &units {
         crate::inspections::repo::refresh_unit_status(&mut tx, u.0).await?;
     }

@@ -710,7 +710,8 @@ pub async fn open_visit(
         user: user.id,
     };
     repo::insert_visit(&mut tx, &new, clock::now()).await?;
-    repo::commit_with_board(&app.db, tx, batch).await?;
+    repo::bump_board(&mut tx, batch).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -962,10 +963,11 @@ async fn write_visit(
 async fn done(
     app: &AppState,
     l: crate::i18n::Locale,
-    tx: Tx,
+    mut tx: Tx,
     v: &VisitRow,
 ) -> Result<Json<VisitDetail>, AppError> {
-    repo::commit_with_board(&app.db, tx, v.batch_id).await?;
+    repo::bump_board(&mut tx, v.batch_id).await?;
+    tx.commit().await?;
     Ok(Json(detail(app, l, v.id).await?))
 }
 

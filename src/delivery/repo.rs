@@ -6,7 +6,7 @@ use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::settings::Settings;
-use crate::db::{Db, DbConn, Tx};
+use crate::db::{DbConn, Tx};
 use crate::error::AppError;
 use crate::{exec, run};
 
@@ -45,49 +45,24 @@ pub async fn set_settings(
 
 /// Marks a batch's handover day changed: the live board's signal.
 pub async fn bump_board(c: &mut impl DbConn, batch: Uuid) -> Result<(), AppError> {
-    exec!(c, |c| sqlx::query(
-        "update batches set board_version = board_version + 1 where id = $1"
+    crate::db::bump(
+        c,
+        "update batches set board_version = board_version + 1 where id = $1",
+        batch,
     )
-    .bind(batch)
-    .execute(c)
-    .await)?;
-    Ok(())
+    .await
 }
 
 /// Marks changed the boards of every batch `unit` is planned in (a complaint, a cancelled
 /// rectification item: facts of the unit rather than of one visit).
 pub async fn bump_boards_of_unit(c: &mut impl DbConn, unit: Uuid) -> Result<(), AppError> {
-    exec!(c, |c| sqlx::query(
+    crate::db::bump(
+        c,
         "update batches set board_version = board_version + 1
-         where id in (select batch_id from batch_units where unit_id = $1)"
+         where id in (select batch_id from batch_units where unit_id = $1)",
+        unit,
     )
-    .bind(unit)
-    .execute(c)
-    .await)?;
-    Ok(())
-}
-
-/// Commits a handover-day write and marks its batch's board changed: inside the transaction on
-/// SQLite (one writer, so it costs nothing); on PostgreSQL right after the commit, in a
-/// statement of its own that skips the bump while another one holds the batch row — that one
-/// commits after this write did, so the board still sees the write. Inside the transaction the
-/// batch row would stay locked until each write commits and serialise every tablet of the batch
-/// behind it (bench/handover-day). (Were the holder a transaction that then rolls back, the
-/// board would hear of this write with the next one.)
-pub async fn commit_with_board(db: &Db, mut tx: Tx, batch: Uuid) -> Result<(), AppError> {
-    if let Db::Postgres(pool) = db {
-        tx.commit().await?;
-        sqlx::query(
-            "update batches set board_version = board_version + 1
-             where id = (select id from batches where id = $1 for update skip locked)",
-        )
-        .bind(batch)
-        .execute(pool)
-        .await?;
-        return Ok(());
-    }
-    bump_board(&mut tx, batch).await?;
-    tx.commit().await
+    .await
 }
 
 /// An appointment slot with how many are booked in it.

@@ -347,6 +347,46 @@ pub async fn batch_project(c: &mut impl DbConn, batch: Uuid) -> Result<Uuid, App
     .ok_or(AppError::NotFound)
 }
 
+/// A project's numbering: defects (D-n) and complaints each count from 1.
+#[derive(Debug, Clone, Copy)]
+pub enum Sequence {
+    /// Defect numbers.
+    Defect,
+    /// Complaint numbers.
+    Complaint,
+}
+
+impl Sequence {
+    fn as_str(self) -> &'static str {
+        match self {
+            Sequence::Defect => "defect",
+            Sequence::Complaint => "complaint",
+        }
+    }
+}
+
+/// Takes the next `count` numbers of `seq` in `project` and answers the first. The counter row
+/// stays locked until the commit, so numbers have no gaps; it is not the project row, which
+/// the status-map bumps need (migration 0008).
+pub async fn reserve_numbers(
+    c: &mut impl DbConn,
+    project: Uuid,
+    seq: Sequence,
+    count: i32,
+) -> Result<i32, AppError> {
+    let last: i32 = run!(c, |c| sqlx::query_scalar(
+        "insert into project_sequences (project_id, kind, last) values ($1, $2, $3)
+         on conflict (project_id, kind) do update set last = project_sequences.last + $3
+         returning last"
+    )
+    .bind(project)
+    .bind(seq.as_str())
+    .bind(count)
+    .fetch_one(c)
+    .await)?;
+    Ok(last - count + 1)
+}
+
 /// The cache key of the project's map: its `map_version` and today's date, since overdue
 /// flags change at midnight without any write.
 pub async fn map_version(c: &mut impl DbConn, project: Uuid) -> Result<i64, AppError> {
@@ -368,13 +408,12 @@ fn map_key(version: i64) -> i64 {
 
 /// Marks the project's status map as changed; call in every transaction that changes units.
 pub async fn bump_map_version(c: &mut impl DbConn, project: Uuid) -> Result<(), AppError> {
-    exec!(c, |c| sqlx::query(
-        "update projects set map_version = map_version + 1 where id = $1"
+    crate::db::bump(
+        c,
+        "update projects set map_version = map_version + 1 where id = $1",
+        project,
     )
-    .bind(project)
-    .execute(c)
-    .await)?;
-    Ok(())
+    .await
 }
 
 /// The status map cells of a project at `version`, from `cache` when still current.

@@ -22,6 +22,7 @@ use crate::delivery::repo::bump_boards_of_unit;
 use crate::error::{AppError, Check};
 use crate::http::{ApiJson, ApiPath, ApiQuery};
 use crate::openapi::ErrorBody;
+use crate::org::repo::{Sequence, reserve_numbers};
 
 /// The routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -160,7 +161,7 @@ pub async fn create(
         handler_id: body.handler_id,
         created_by: user.id,
     };
-    let number = repo::next_number(&mut tx, project).await?;
+    let number = reserve_numbers(&mut tx, project, Sequence::Complaint, 1).await?;
     repo::insert(&mut tx, &new, number, now).await?;
     let view = finish(&app, tx, unit.id, id).await?;
     Ok((StatusCode::CREATED, view))

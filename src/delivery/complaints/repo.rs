@@ -164,18 +164,6 @@ pub async fn counts(
         .await)?)
 }
 
-/// The next complaint number of a project (the row update serialises concurrent writers).
-pub async fn next_number(tx: &mut Tx, project: Uuid) -> Result<i32, AppError> {
-    Ok(run!(tx, |c| {
-        sqlx::query_scalar(
-        "update projects set complaint_seq = complaint_seq + 1 where id = $1 returning complaint_seq"
-    )
-    .bind(project)
-    .fetch_one(c)
-    .await
-    })?)
-}
-
 /// A complaint to register.
 pub struct NewComplaint<'a> {
     /// Client id.

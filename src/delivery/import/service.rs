@@ -98,7 +98,8 @@ pub async fn appointments(
             crate::delivery::repo::change_appointment(&mut tx, booking, Some(p.slot), now).await?;
         }
     }
-    crate::delivery::repo::commit_with_board(db, tx, batch).await?;
+    crate::delivery::repo::bump_board(&mut tx, batch).await?;
+    tx.commit().await?;
     Ok(Imported {
         committed: true,
         rows,
