@@ -31,6 +31,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Status map cells per project (see [`MapCache`]).
     pub maps: Arc<MapCache>,
+    /// Live KPI figures per batch (see [`crate::kpis::cache::KpiCache`]).
+    pub kpis: Arc<crate::kpis::cache::KpiCache>,
     /// Expanded grants per user (see [`GrantCache`]).
     pub grants: Arc<GrantCache>,
     /// Recently checked sessions (see [`SessionCache`]).
@@ -52,6 +54,7 @@ impl AppState {
             photos: Arc::new(crate::photos::Photos::new(config.data_dir.join("photos"))),
             config: Arc::new(config),
             maps: Arc::default(),
+            kpis: Arc::default(),
             grants: Arc::default(),
             sessions: Arc::default(),
             pdf_fonts: Arc::default(),
@@ -99,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::delivery::board::api::routes())
         .merge(crate::delivery::board::pages::routes())
         .merge(crate::kpis::api::routes())
+        .merge(crate::kpis::rollup::routes())
         .merge(crate::delivery::import::api::routes())
         .merge(crate::delivery::import::pages::routes())
         .merge(crate::takeovers::pages::routes())

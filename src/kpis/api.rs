@@ -1,4 +1,8 @@
-//! `GET /api/v1/batches/{id}/kpis`: the three delivery KPIs of a batch, live or as of a moment.
+//! The KPI API of a batch: `GET /api/v1/batches/{id}/kpis` (the three delivery KPIs, live or as
+//! of a moment), `…/kpis/breakdowns` (per building, day and trade) and `…/kpis/{kpi}/units`
+//! (the drill-down: the units behind a number).
+
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::routing::get;
@@ -7,8 +11,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
+use super::breakdown::{self, Breakdowns};
+use super::drill::{self, DrillDown, Kpi};
 use super::repo::{self, BatchHead};
-use super::{BatchKpis, READERS, period_bounds};
+use super::{BatchKpis, Figures, READERS, cache, facts, period_bounds};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::clock;
@@ -20,7 +26,10 @@ use crate::org::api::Period;
 
 /// The routes of this module.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/batches/{id}/kpis", get(show))
+    Router::new()
+        .route("/api/v1/batches/{id}/kpis", get(show))
+        .route("/api/v1/batches/{id}/kpis/breakdowns", get(breakdowns))
+        .route("/api/v1/batches/{id}/kpis/{kpi}/units", get(units))
 }
 
 /// The moment the KPIs are computed at.
@@ -44,19 +53,65 @@ fn rfc3339<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::
         .map_err(serde::de::Error::custom)
 }
 
-/// The KPIs of a batch as of `as_of` (the caller's rights checked before).
+/// The KPIs of a batch as of `as_of` (the caller's rights checked before), uncached.
 pub async fn compute(
     c: &mut impl DbConn,
     batch: &BatchHead,
     as_of: DateTime<Utc>,
 ) -> Result<BatchKpis, AppError> {
+    Ok(compute_figures(c, batch, as_of).await?.kpis)
+}
+
+/// Everything shown of a batch's KPIs as of `as_of`, computed from the facts.
+pub async fn compute_figures(
+    c: &mut impl DbConn,
+    batch: &BatchHead,
+    as_of: DateTime<Utc>,
+) -> Result<Figures, AppError> {
     let bounds = period_bounds(batch.period_start, batch.period_end);
-    let counts = repo::counts(c, batch.id, bounds, as_of).await?;
+    let facts = facts::load(c, batch.id, bounds, as_of).await?;
     let period = Period {
         start: batch.period_start,
         end: batch.period_end,
     };
-    Ok(BatchKpis::from_counts(batch.id, period, counts))
+    let counts = facts.counts();
+    let kpis = BatchKpis::from_counts(batch.id, period, counts);
+    let days = (batch.period_start, batch.period_end);
+    let breakdowns = breakdown::of(&facts, days, clock::local_date(as_of));
+    Ok(Figures {
+        batch: batch.clone(),
+        as_of,
+        counts,
+        kpis,
+        facts,
+        breakdowns,
+    })
+}
+
+/// The figures of a batch as of `as_of`, or live (from the cache while nothing changed).
+pub async fn figures(
+    app: &AppState,
+    batch: &BatchHead,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Arc<Figures>, AppError> {
+    let mut conn = app.db.read().await?;
+    if let Some(at) = as_of {
+        return Ok(Arc::new(compute_figures(&mut conn, batch, at).await?));
+    }
+    let key = cache::key(&mut conn, batch.id).await?;
+    if let Some(f) = app.kpis.get(batch.id, &key) {
+        return Ok(f);
+    }
+    let f = Arc::new(compute_figures(&mut conn, batch, clock::now()).await?);
+    app.kpis.put(batch.id, key, f.clone());
+    Ok(f)
+}
+
+/// A batch the caller may read the KPIs of.
+pub async fn readable(app: &AppState, user: &CurrentUser, id: Uuid) -> Result<BatchHead, AppError> {
+    let batch = repo::batch(&mut app.db.read().await?, id).await?;
+    user.require(batch.project_id, READERS)?;
+    Ok(batch)
 }
 
 /// The three delivery KPIs of a batch — 集中交付率, 无缺陷交付率, 户均缺陷 — with the counts
@@ -71,9 +126,66 @@ pub async fn show(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<KpiQuery>,
 ) -> Result<Json<BatchKpis>, AppError> {
-    let mut conn = app.db.read().await?;
-    let batch = repo::batch(&mut conn, id).await?;
-    user.require(batch.project_id, READERS)?;
-    let as_of = q.as_of.unwrap_or_else(clock::now);
-    Ok(Json(compute(&mut conn, &batch, as_of).await?))
+    let batch = readable(&app, &user, id).await?;
+    Ok(Json(figures(&app, &batch, q.as_of).await?.kpis.clone()))
+}
+
+/// The breakdowns of a batch's KPIs, as of `as_of` (default now): per building (the three
+/// KPIs of its planned units), per day of the period (what happened that day and the KPIs at
+/// its end) and per trade (reasonable issues, per unit that took part, share).
+#[utoipa::path(get, path = "/api/v1/batches/{id}/kpis/breakdowns", tag = "kpis", security(("bearer" = [])),
+    params(("id" = Uuid, Path), KpiQuery),
+    responses((status = 200, body = Breakdowns), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn breakdowns(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<KpiQuery>,
+) -> Result<Json<Breakdowns>, AppError> {
+    let batch = readable(&app, &user, id).await?;
+    Ok(Json(
+        figures(&app, &batch, q.as_of).await?.breakdowns.clone(),
+    ))
+}
+
+/// What to list of a drill-down.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DrillQuery {
+    /// RFC 3339; default now.
+    #[serde(default, deserialize_with = "rfc3339")]
+    #[param(value_type = Option<String>)]
+    pub as_of: Option<DateTime<Utc>>,
+    /// `numerator` keeps only the units that add to the numerator.
+    pub only: Option<String>,
+}
+
+/// Reads the `{kpi}` path segment: 404 for anything but the three KPIs.
+pub fn kpi_of(segment: &str) -> Result<Kpi, AppError> {
+    Kpi::parse(segment).ok_or(AppError::NotFound)
+}
+
+/// The units behind a KPI: every unit of its denominator, with `in_numerator` (0/1 for a
+/// rate, the unit's counted issues for `avg_defects_per_unit`) and the facts that put it there
+/// (signature time, walkthrough, issues, complaints). `numerator` and `denominator` are the
+/// sums of the list, equal to the KPI's. `kpi` is `concentrated_delivery_rate`,
+/// `zero_defect_delivery_rate` or `avg_defects_per_unit`.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/kpis/{kpi}/units", tag = "kpis", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("kpi" = String, Path), DrillQuery),
+    responses((status = 200, body = DrillDown), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn units(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiPath((id, kpi)): ApiPath<(Uuid, String)>,
+    ApiQuery(q): ApiQuery<DrillQuery>,
+) -> Result<Json<DrillDown>, AppError> {
+    let kpi = kpi_of(&kpi)?;
+    let numerator_only = match q.only.as_deref() {
+        None | Some("") => false,
+        Some("numerator") => true,
+        Some(_) => return Err(AppError::field("only", "invalid")),
+    };
+    let batch = readable(&app, &user, id).await?;
+    let f = figures(&app, &batch, q.as_of).await?;
+    Ok(Json(drill::of(id, kpi, &f.facts, numerator_only)))
 }

@@ -7,11 +7,18 @@
 //! * 户均缺陷 — reasonable customer issues raised in the period by the units that took part ÷
 //!   the units that took part.
 //!
-//! Everything is computed from the recorded facts as of a moment, in a few aggregate queries
-//! (`repo.rs`); this file holds the pure part: the period's instants and the ratios.
+//! Everything is computed from the recorded facts as of a moment: each planned unit's facts
+//! (`facts.rs`), from which come the numbers, their drill-down (`drill.rs`) and their
+//! breakdowns (`breakdown.rs`); the live figures are cached per batch (`cache.rs`). This file
+//! holds the pure part: the period's instants and the ratios.
 
 pub mod api;
+pub mod breakdown;
+pub mod cache;
+pub mod drill;
+pub mod facts;
 pub mod repo;
+pub mod rollup;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
@@ -62,8 +69,8 @@ impl Ratio {
     }
 }
 
-/// The counts one aggregate query yields for a batch as of a moment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+/// The counts behind the three KPIs of some planned units as of a moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Planned units (计划交付户数).
     pub planned: i64,
@@ -84,7 +91,7 @@ pub struct Counts {
 pub struct Secondary {}
 
 /// The three KPIs of a batch (`GET /api/v1/batches/{id}/kpis`).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BatchKpis {
     /// Batch.
     pub batch_id: Uuid,
@@ -118,6 +125,24 @@ impl BatchKpis {
             secondary: Secondary::default(),
         }
     }
+}
+
+/// Everything shown of a batch's KPIs as of a moment: the numbers, the facts behind them and
+/// the breakdowns.
+#[derive(Debug)]
+pub struct Figures {
+    /// The batch.
+    pub batch: repo::BatchHead,
+    /// The moment.
+    pub as_of: DateTime<Utc>,
+    /// The counts behind the KPIs.
+    pub counts: Counts,
+    /// The KPIs.
+    pub kpis: BatchKpis,
+    /// Each planned unit's facts.
+    pub facts: facts::Facts,
+    /// Per building, day and trade.
+    pub breakdowns: breakdown::Breakdowns,
 }
 
 /// A rate as a page shows it: `78.3%`, or `—` without a value.

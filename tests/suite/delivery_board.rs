@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::handover_day::{
-    batch, check_in, close, conditions_met, issue, move_visit, noon, ok, today, walk,
+    Scenario, batch, check_in, close, conditions_met, noon, ok, six_units, today, walk,
 };
 use common::{TestApp, assert_error, client, spawn_app};
 use handover::org::demo;
@@ -276,73 +276,12 @@ fn ratio(v: Option<f64>, n: i64, d: i64) -> Value {
 #[tokio::test]
 async fn the_three_kpis_of_a_scenario_match_the_values_derived_by_hand() {
     let app = spawn_app().await;
-    let (p1, p3) = (today() - days(10), today() - days(8));
+    let Scenario {
+        batch,
+        period: (p1, p3),
+        ..
+    } = six_units(&app).await;
     let p2 = p1 + days(1);
-    let (batch, units) = batch(&app, "一期", (p1, p3), 0).await;
-    assert_eq!(units.len(), 6);
-    let [a, b, c, d, e, f] = [0, 1, 2, 3, 4, 5].map(|i| units[i].0.clone());
-    let service = app.token("service").await;
-    let admin = app.token("admin").await;
-    for u in [&a, &b, &d, &e] {
-        conditions_met(&app, &service, u).await;
-    }
-    // A: refused on P1 with a reasonable issue, accepted on P3 (two visits, counted once).
-    let v = check_in(&app, &service, &batch, &a).await;
-    walk(&app, &service, &v).await;
-    issue(&app, &service, &v, "reasonable").await;
-    close(&app, &service, &v, "refused").await;
-    move_visit(&app, &v, noon(p1)).await;
-    let v = check_in(&app, &service, &batch, &a).await;
-    walk(&app, &service, &v).await;
-    close(&app, &service, &v, "accepted").await;
-    move_visit(&app, &v, noon(p3)).await;
-    // B: accepted on P2; an unreasonable issue, and a reasonable one cancelled (today).
-    let v = check_in(&app, &service, &batch, &b).await;
-    walk(&app, &service, &v).await;
-    issue(&app, &service, &v, "unreasonable").await;
-    let issues = issue(&app, &service, &v, "reasonable").await;
-    close(&app, &service, &v, "accepted").await;
-    move_visit(&app, &v, noon(p2)).await;
-    let defect = issues[1]["defect_id"].as_str().unwrap();
-    let board = format!("/api/v1/batches/{batch}/board");
-    let before = ok(app.get(&board, &service).await).await["version"].clone();
-    ok(app
-        .post(
-            &format!("/api/v1/defects/{defect}/cancel"),
-            &admin,
-            &json!({"reason": "重复录入"}),
-        )
-        .await)
-    .await;
-    let after = ok(app.get(&board, &service).await).await["version"].clone();
-    assert!(
-        after.as_i64() > before.as_i64(),
-        "a cancelled issue moves the board"
-    );
-    // C: only looked on P2, two reasonable issues.
-    let v = check_in(&app, &service, &batch, &c).await;
-    walk(&app, &service, &v).await;
-    issue(&app, &service, &v, "reasonable").await;
-    issue(&app, &service, &v, "reasonable").await;
-    close(&app, &service, &v, "only_looked").await;
-    move_visit(&app, &v, noon(p2)).await;
-    // D: accepted on P2 without issue (no walkthrough pressed: the outcome shows it happened).
-    let v = check_in(&app, &service, &batch, &d).await;
-    close(&app, &service, &v, "accepted").await;
-    move_visit(&app, &v, noon(p2)).await;
-    // E: accepted five days after the period, with a reasonable issue.
-    let v = check_in(&app, &service, &batch, &e).await;
-    walk(&app, &service, &v).await;
-    issue(&app, &service, &v, "reasonable").await;
-    close(&app, &service, &v, "accepted").await;
-    move_visit(&app, &v, noon(p3 + days(5))).await;
-    // Complaints: D on P3; F (never came) on P2; A after the period (does not count).
-    let path = format!("/api/v1/projects/{}/complaints", app.demo.project_id);
-    for (unit, at) in [(&d, noon(p3)), (&f, noon(p2)), (&a, noon(p3 + days(1)))] {
-        let body =
-            json!({"unit_id": unit, "channel": "phone", "content": "投诉", "received_at": at});
-        ok(app.post(&path, &service, &body).await).await;
-    }
 
     // Now: delivered A, B, D = 3 of 6; zero-defect only B (A has an issue, D a complaint) = 1
     // of 3; took part A, B, C, D = 4 with A 1 + C 2 = 3 issues; scattered E.

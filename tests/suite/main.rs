@@ -25,6 +25,7 @@ mod delivery_pages;
 mod import_api;
 mod inspections_api;
 mod inspections_pages;
+mod kpi_drill;
 mod openapi;
 mod org_api;
 mod pages;

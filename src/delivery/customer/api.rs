@@ -301,6 +301,8 @@ pub async fn give_feedback(
     }
     let answer = (body.fixed, body.comment.trim());
     repo::insert_feedback(&mut tx, (issue, link.id), answer, clock::now()).await?;
+    // A "not fixed" is a counted re-inspection request: the dashboards recount.
+    crate::delivery::repo::bump_boards_of_unit(&mut tx, link.unit_id).await?;
     tx.commit().await
 }
 
@@ -354,6 +356,8 @@ pub async fn answer_survey(
             AppError::AlreadyExists => AppError::SurveyAnswered,
             other => other,
         })?;
+    // Satisfaction and NPS are batch figures: the dashboards recount.
+    crate::delivery::repo::bump_boards_of_unit(&mut tx, link.unit_id).await?;
     tx.commit().await
 }
 

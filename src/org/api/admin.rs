@@ -74,7 +74,7 @@ pub struct CommonAreaView {
 }
 
 /// A delivery period, whole days in Asia/Shanghai, end inclusive.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
     /// First day.

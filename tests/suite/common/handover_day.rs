@@ -145,6 +145,15 @@ pub async fn move_visit(app: &TestApp, visit: &str, at: DateTime<Utc>) {
     .execute(c)
     .await)
     .unwrap();
+    // What the KPI caches key on: a write behind the API's back must move it too.
+    handover::exec!(&mut tx, |c| sqlx::query(
+        "update batches set board_version = board_version + 1
+         where id = (select batch_id from visits where id = $1)"
+    )
+    .bind(id)
+    .execute(c)
+    .await)
+    .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -156,4 +165,96 @@ pub fn noon(day: NaiveDate) -> DateTime<Utc> {
 /// Today in Asia/Shanghai.
 pub fn today() -> NaiveDate {
     handover::clock::local_date(handover::clock::now())
+}
+
+/// The hand-built KPI scenario of `docs/kpi.md` ("Worked example"): six planned units over a
+/// three-day period that ended a week ago.
+pub struct Scenario {
+    /// Batch id.
+    pub batch: String,
+    /// Units A–F.
+    pub units: [String; 6],
+    /// First and last day.
+    pub period: (NaiveDate, NaiveDate),
+}
+
+/// Builds the scenario: A refused on P1 with a reasonable issue, accepted on P3; B accepted on
+/// P2 with an unreasonable issue and a reasonable one cancelled later; C only looked on P2
+/// with two reasonable issues; D accepted on P2 without issue, a complaint on P3; E accepted
+/// five days after P3 with a reasonable issue; F never came, a complaint on P2 (and one of A
+/// after the period).
+pub async fn six_units(app: &TestApp) -> Scenario {
+    let days = chrono::Duration::days;
+    let (p1, p3) = (today() - days(10), today() - days(8));
+    let p2 = p1 + days(1);
+    let (batch, units) = batch(app, "一期", (p1, p3), 0).await;
+    assert_eq!(units.len(), 6);
+    let [a, b, c, d, e, f] = [0, 1, 2, 3, 4, 5].map(|i| units[i].0.clone());
+    let service = app.token("service").await;
+    let admin = app.token("admin").await;
+    for u in [&a, &b, &d, &e] {
+        conditions_met(app, &service, u).await;
+    }
+    // A: refused on P1 with a reasonable issue, accepted on P3 (two visits, counted once).
+    let v = check_in(app, &service, &batch, &a).await;
+    walk(app, &service, &v).await;
+    issue(app, &service, &v, "reasonable").await;
+    close(app, &service, &v, "refused").await;
+    move_visit(app, &v, noon(p1)).await;
+    let v = check_in(app, &service, &batch, &a).await;
+    walk(app, &service, &v).await;
+    close(app, &service, &v, "accepted").await;
+    move_visit(app, &v, noon(p3)).await;
+    // B: accepted on P2; an unreasonable issue, and a reasonable one cancelled (today).
+    let v = check_in(app, &service, &batch, &b).await;
+    walk(app, &service, &v).await;
+    issue(app, &service, &v, "unreasonable").await;
+    let issues = issue(app, &service, &v, "reasonable").await;
+    close(app, &service, &v, "accepted").await;
+    move_visit(app, &v, noon(p2)).await;
+    let defect = issues[1]["defect_id"].as_str().unwrap();
+    let board = format!("/api/v1/batches/{batch}/board");
+    let before = ok(app.get(&board, &service).await).await["version"].clone();
+    ok(app
+        .post(
+            &format!("/api/v1/defects/{defect}/cancel"),
+            &admin,
+            &json!({"reason": "重复录入"}),
+        )
+        .await)
+    .await;
+    let after = ok(app.get(&board, &service).await).await["version"].clone();
+    assert!(
+        after.as_i64() > before.as_i64(),
+        "a cancelled issue moves the board"
+    );
+    // C: only looked on P2, two reasonable issues.
+    let v = check_in(app, &service, &batch, &c).await;
+    walk(app, &service, &v).await;
+    issue(app, &service, &v, "reasonable").await;
+    issue(app, &service, &v, "reasonable").await;
+    close(app, &service, &v, "only_looked").await;
+    move_visit(app, &v, noon(p2)).await;
+    // D: accepted on P2 without issue (no walkthrough pressed: the outcome shows it happened).
+    let v = check_in(app, &service, &batch, &d).await;
+    close(app, &service, &v, "accepted").await;
+    move_visit(app, &v, noon(p2)).await;
+    // E: accepted five days after the period, with a reasonable issue.
+    let v = check_in(app, &service, &batch, &e).await;
+    walk(app, &service, &v).await;
+    issue(app, &service, &v, "reasonable").await;
+    close(app, &service, &v, "accepted").await;
+    move_visit(app, &v, noon(p3 + days(5))).await;
+    // Complaints: D on P3; F (never came) on P2; A after the period (does not count).
+    let path = format!("/api/v1/projects/{}/complaints", app.demo.project_id);
+    for (unit, at) in [(&d, noon(p3)), (&f, noon(p2)), (&a, noon(p3 + days(1)))] {
+        let body =
+            json!({"unit_id": unit, "channel": "phone", "content": "投诉", "received_at": at});
+        ok(app.post(&path, &service, &body).await).await;
+    }
+    Scenario {
+        batch,
+        units: [a, b, c, d, e, f],
+        period: (p1, p3),
+    }
 }
