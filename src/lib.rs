@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod charts;
 pub mod checklists;
 pub mod cli;
 pub mod clock;

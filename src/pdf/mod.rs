@@ -1,12 +1,13 @@
 //! PDF reports: a flowing A4 layout on printpdf (headings, wrapped paragraphs, label/value
-//! blocks, tables that break across pages, photo grids, drawn signatures), with a header and a
-//! "第 N 页 / 共 M 页" footer on every page.
+//! blocks, tables that break across pages, photo grids, drawn signatures, vector charts), with a
+//! header and a "第 N 页 / 共 M 页" footer on every page.
 //!
 //! Text is set in one full CJK font ([`Fonts`], loaded once and shared), embedded as a subset of
 //! the glyphs used. JPEGs pass through unchanged (`/DCTDecode`), each distinct one embedded once.
 //! The caller passes strings already translated: this layer knows nothing about the domain.
 //! Building a report is blocking CPU work: run it in `spawn_blocking`.
 
+mod chart;
 mod draw;
 mod fonts;
 mod image;

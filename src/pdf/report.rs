@@ -265,7 +265,7 @@ impl Report {
     }
 
     /// Width of `text` in `face` at `size` points, in mm.
-    fn width(&self, face: Face, size: f32, text: &str) -> f32 {
+    pub(super) fn width(&self, face: Face, size: f32, text: &str) -> f32 {
         let mut glyphs = self.glyphs.borrow_mut();
         let em: f32 = text
             .chars()

@@ -398,3 +398,5 @@ fn fonts_are_shared_across_threads_and_a_report_can_move_to_one() {
     shared::<Fonts>();
     movable::<Report>();
 }
+
+mod charts;
