@@ -26,6 +26,7 @@ mod import_api;
 mod inspections_api;
 mod inspections_pages;
 mod kpi_drill;
+mod kpi_report;
 mod openapi;
 mod org_api;
 mod pages;
