@@ -11,6 +11,7 @@ mod chart;
 mod draw;
 mod fonts;
 mod image;
+mod matrix;
 mod report;
 mod table;
 mod wrap;
