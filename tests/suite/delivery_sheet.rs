@@ -373,12 +373,17 @@ async fn an_open_or_refused_visit_says_so_and_a_unit_without_a_link_has_no_qr_co
     let service = app.token("service").await;
     let (batch, units) = visits::batch(&app).await;
     let unit = &units[2].0;
+    // A stage-1 defect without a finished self-inspection is still counted.
+    let inspector = app.token("inspector").await;
+    app.a_defect(&inspector, unit.parse().unwrap(), "civil")
+        .await;
     let id = common::handover_day::check_in(&app, &service, &batch, unit).await;
     let path = format!("/api/v1/visits/{id}/sheet.pdf");
     let pdf = app.get(&path, &service).await.bytes().await.unwrap();
     let text = flat_text(&pdf);
     for want in [
         "本户尚无已完成的一户一验记录。",
+        "验收发现问题共1项：已整改0项，整改中1项",
         "本次验房未提出问题。",
         "未抄表。",
         "验房尚未结束。",

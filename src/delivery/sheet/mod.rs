@@ -13,7 +13,7 @@
 //!   item-by-item measurements (stage-1 findings are internal and never enter the delivery KPIs);
 //! - the customer's issues: location, trade, description, judgement (合理 with its
 //!   rectification status, 不合理 with the reason), then their photos as 320 px thumbnails
-//!   (never originals; 20 of the 1600 px previews alone would weigh about 5 MB);
+//!   (never originals, nor the 1600 px previews, whose twenty would weigh several MB);
 //! - meter readings with the dial's thumbnail, keys handed per kind, documents handed;
 //! - the outcome: accepted with the customer's drawn signature, name and time; refused with the
 //!   reason; only looked; or still open;

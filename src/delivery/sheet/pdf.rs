@@ -152,45 +152,47 @@ fn participants(report: &mut Report, l: Locale, s: &Sheet) {
 
 fn self_inspection(report: &mut Report, l: Locale, s: &Sheet) {
     report.heading(l.t("sheet.self"));
-    let Some(i) = &s.self_inspection else {
-        report.paragraph(l.t("sheet.self_none"));
-        return;
-    };
-    let verdict = match i.verdict.as_str() {
-        "pass" => l.t("sheet.verdict.pass"),
-        "fail" => l.t("sheet.verdict.fail"),
-        _ => "",
-    };
-    let (passed, failed) = (i.passed as i64, i.failed as i64);
-    let one = s.stage_one;
-    report.key_values(&[
-        kv(l, "sheet.self_date", long_date(l, i.finished_at)),
-        kv(l, "sheet.self_verdict", verdict),
-        kv(
-            l,
-            "sheet.self_items",
-            l.fmt(
+    let mut rows = Vec::new();
+    match &s.self_inspection {
+        None => report.paragraph(l.t("sheet.self_none")),
+        Some(i) => {
+            let verdict = match i.verdict.as_str() {
+                "pass" => l.t("sheet.verdict.pass"),
+                "fail" => l.t("sheet.verdict.fail"),
+                _ => "",
+            };
+            let (passed, failed) = (i.passed as i64, i.failed as i64);
+            let items = l.fmt(
                 "sheet.self_items_value",
                 &[
                     ("checked", &l.count(passed + failed)),
                     ("passed", &l.count(passed)),
                     ("failed", &l.count(failed)),
                 ],
-            ),
-        ),
-        kv(
-            l,
-            "sheet.stage_one",
-            l.fmt(
-                "sheet.stage_one_value",
-                &[
-                    ("total", &l.count(one.closed + one.open)),
-                    ("closed", &l.count(one.closed)),
-                    ("open", &l.count(one.open)),
-                ],
-            ),
-        ),
-    ]);
+            );
+            rows.extend([
+                kv(l, "sheet.self_date", long_date(l, i.finished_at)),
+                kv(l, "sheet.self_verdict", verdict),
+                kv(l, "sheet.self_items", items),
+            ]);
+        }
+    }
+    // Defects of the takeover may exist without a self-inspection: shown whenever there are any.
+    let one = s.stage_one;
+    if s.self_inspection.is_some() || one.closed + one.open > 0 {
+        let value = l.fmt(
+            "sheet.stage_one_value",
+            &[
+                ("total", &l.count(one.closed + one.open)),
+                ("closed", &l.count(one.closed)),
+                ("open", &l.count(one.open)),
+            ],
+        );
+        rows.push(kv(l, "sheet.stage_one", value));
+    }
+    if !rows.is_empty() {
+        report.key_values(&rows);
+    }
 }
 
 /// Where an issue is: room and part, or "—".
