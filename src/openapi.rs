@@ -92,6 +92,7 @@ impl Modify for BearerAuth {
         crate::delivery::api::set_meter, crate::delivery::api::meter_photo,
         crate::delivery::api::set_keys, crate::delivery::api::set_documents,
         crate::delivery::api::close, crate::delivery::api::visit_photo,
+        crate::delivery::sheet::sheet_pdf,
         crate::delivery::customer::api::create, crate::delivery::customer::api::list,
         crate::delivery::customer::api::revoke, crate::delivery::customer::api::qr,
         crate::delivery::customer::api::show, crate::delivery::customer::api::feedback,

@@ -76,6 +76,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/visits/{id}/photos/{sha}/{variant}",
             get(visit_photo),
         )
+        .merge(super::sheet::routes())
 }
 
 async fn batch_project(app: &AppState, batch: Uuid) -> Result<Uuid, AppError> {

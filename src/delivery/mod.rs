@@ -16,6 +16,7 @@ pub mod import;
 pub mod pages;
 pub mod repo;
 pub mod settings;
+pub mod sheet;
 pub mod synthetic;
 
 use serde::{Deserialize, Serialize};

@@ -12,6 +12,7 @@ pub mod download;
 mod draw;
 mod fonts;
 mod image;
+mod matrix;
 mod report;
 mod table;
 mod wrap;

@@ -49,6 +49,8 @@ struct VisitPage {
     c: Chrome,
     v: VisitDetail,
     editable: bool,
+    /// The user may print the inspection sheet.
+    sheet: bool,
     keys: Vec<Line>,
     documents: Vec<Line>,
     /// The phrase library's descriptions, for the issue form.
@@ -229,6 +231,7 @@ async fn render(
     );
     page(&VisitPage {
         editable: v.outcome.is_none() && is_staff(user, unit.project_id),
+        sheet: crate::delivery::sheet::may_print(user, unit.project_id),
         c,
         v,
         keys,
