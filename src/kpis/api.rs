@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
 use super::repo::{self, BatchHead};
-use super::{BatchKpis, READERS, period_bounds};
+use super::{BatchKpis, READERS, period_bounds, secondary};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::clock;
@@ -52,11 +52,12 @@ pub async fn compute(
 ) -> Result<BatchKpis, AppError> {
     let bounds = period_bounds(batch.period_start, batch.period_end);
     let counts = repo::counts(c, batch.id, bounds, as_of).await?;
+    let secondary = secondary::secondary(c, batch, bounds, as_of).await?;
     let period = Period {
         start: batch.period_start,
         end: batch.period_end,
     };
-    Ok(BatchKpis::from_counts(batch.id, period, counts))
+    Ok(BatchKpis::from_counts(batch.id, period, counts, secondary))
 }
 
 /// The three delivery KPIs of a batch — 集中交付率, 无缺陷交付率, 户均缺陷 — with the counts

@@ -12,6 +12,9 @@
 
 pub mod api;
 pub mod repo;
+pub mod secondary;
+
+pub use secondary::Secondary;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
@@ -79,10 +82,6 @@ pub struct Counts {
     pub issues: i64,
 }
 
-/// Secondary figures (issue 7 fills them); an empty object for now.
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
-pub struct Secondary {}
-
 /// The three KPIs of a batch (`GET /api/v1/batches/{id}/kpis`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchKpis {
@@ -105,8 +104,8 @@ pub struct BatchKpis {
 }
 
 impl BatchKpis {
-    /// The KPIs of `batch` over `period` from its counts.
-    pub fn from_counts(batch: Uuid, period: Period, c: Counts) -> Self {
+    /// The KPIs of `batch` over `period` from its counts, with its secondary figures.
+    pub fn from_counts(batch: Uuid, period: Period, c: Counts, secondary: Secondary) -> Self {
         BatchKpis {
             batch_id: batch,
             period,
@@ -115,7 +114,7 @@ impl BatchKpis {
             zero_defect_delivery_rate: Ratio::of(c.zero_defect, c.delivered),
             avg_defects_per_unit: Ratio::of(c.issues, c.took_part),
             scattered_deliveries: c.scattered,
-            secondary: Secondary::default(),
+            secondary,
         }
     }
 }
@@ -175,13 +174,18 @@ mod tests {
             start: d("2026-12-18"),
             end: d("2026-12-20"),
         };
-        let k = BatchKpis::from_counts(Uuid::nil(), period, c);
+        let secondary = Secondary::from(secondary::Facts::default());
+        let k = BatchKpis::from_counts(Uuid::nil(), period, c, secondary);
         assert_eq!(k.concentrated_delivery_rate, Ratio::of(4, 10));
         assert_eq!(k.zero_defect_delivery_rate, Ratio::of(3, 4));
         assert_eq!(k.avg_defects_per_unit.value, Some(1.5));
         assert_eq!(k.scattered_deliveries, 1);
         let json = serde_json::to_value(&k).unwrap();
         assert_eq!(json["period"]["end"], "2026-12-20");
-        assert_eq!(json["secondary"], serde_json::json!({}));
+        assert_eq!(
+            json["secondary"]["refusal_rate"]["value"],
+            serde_json::Value::Null
+        );
+        assert_eq!(json["secondary"]["contractors"], serde_json::json!([]));
     }
 }

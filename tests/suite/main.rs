@@ -25,6 +25,8 @@ mod delivery_pages;
 mod import_api;
 mod inspections_api;
 mod inspections_pages;
+mod kpi_secondary;
+mod kpi_secondary_speed;
 mod openapi;
 mod org_api;
 mod pages;
