@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::breakdown::{self, Breakdowns};
 use super::drill::{self, DrillDown, Kpi};
 use super::repo::{self, BatchHead};
-use super::{BatchKpis, Figures, READERS, cache, facts, period_bounds};
+use super::{BatchKpis, Figures, KpisResponse, READERS, cache, facts, period_bounds, secondary};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::clock;
@@ -71,13 +71,24 @@ pub fn rfc3339<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>,
         .map_err(serde::de::Error::custom)
 }
 
-/// The KPIs of a batch as of `as_of` (the caller's rights checked before), uncached.
+/// The three KPIs of a batch as of `as_of` (the caller's rights checked before), uncached,
+/// without the secondary figures and breakdowns (the live board's).
 pub async fn compute(
     c: &mut impl DbConn,
     batch: &BatchHead,
     as_of: DateTime<Utc>,
 ) -> Result<BatchKpis, AppError> {
-    Ok(compute_figures(c, batch, as_of).await?.kpis)
+    let bounds = period_bounds(batch.period_start, batch.period_end);
+    let facts = facts::load(c, batch.id, bounds, as_of).await?;
+    Ok(BatchKpis::from_counts(batch.id, period_of(batch), facts.counts()))
+}
+
+/// The batch's period.
+fn period_of(batch: &BatchHead) -> Period {
+    Period {
+        start: batch.period_start,
+        end: batch.period_end,
+    }
 }
 
 /// Everything shown of a batch's KPIs as of `as_of`, computed from the facts.
@@ -88,12 +99,9 @@ pub async fn compute_figures(
 ) -> Result<Figures, AppError> {
     let bounds = period_bounds(batch.period_start, batch.period_end);
     let facts = facts::load(c, batch.id, bounds, as_of).await?;
-    let period = Period {
-        start: batch.period_start,
-        end: batch.period_end,
-    };
+    let secondary = secondary::secondary(c, batch, bounds, as_of).await?;
     let counts = facts.counts();
-    let kpis = BatchKpis::from_counts(batch.id, period, counts);
+    let kpis = BatchKpis::from_counts(batch.id, period_of(batch), counts);
     let days = (batch.period_start, batch.period_end);
     let breakdowns = breakdown::of(&facts, days, clock::local_date(as_of));
     Ok(Figures {
@@ -101,6 +109,7 @@ pub async fn compute_figures(
         as_of,
         counts,
         kpis,
+        secondary,
         facts,
         breakdowns,
     })
@@ -133,19 +142,24 @@ pub async fn readable(app: &AppState, user: &CurrentUser, id: Uuid) -> Result<Ba
 }
 
 /// The three delivery KPIs of a batch — 集中交付率, 无缺陷交付率, 户均缺陷 — with the counts
-/// behind each and the scattered deliveries, as of `as_of` (default now). A rate's `value` is a
-/// fraction in [0, 1], `null` when its denominator is zero. Contractors are refused.
+/// behind each, the scattered deliveries and the secondary figures, as of `as_of` (default
+/// now). A rate's `value` is a fraction in [0, 1], `null` when its denominator is zero.
+/// Contractors are refused.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/kpis", tag = "kpis", security(("bearer" = [])),
     params(("id" = Uuid, Path), KpiQuery),
-    responses((status = 200, body = BatchKpis), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = KpisResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(app): State<AppState>,
     user: CurrentUser,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<KpiQuery>,
-) -> Result<Json<BatchKpis>, AppError> {
+) -> Result<Json<KpisResponse>, AppError> {
     let batch = readable(&app, &user, id).await?;
-    Ok(Json(figures(&app, &batch, q.as_of).await?.kpis.clone()))
+    let f = figures(&app, &batch, q.as_of).await?;
+    Ok(Json(KpisResponse {
+        kpis: f.kpis.clone(),
+        secondary: f.secondary.clone(),
+    }))
 }
 
 /// The breakdowns of a batch's KPIs, as of `as_of` (default now): per building (the three

@@ -21,6 +21,9 @@ pub mod facts;
 pub mod repo;
 pub mod report;
 pub mod rollup;
+pub mod secondary;
+
+pub use secondary::Secondary;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
@@ -88,11 +91,7 @@ pub struct Counts {
     pub issues: i64,
 }
 
-/// Secondary figures (issue 7 fills them); an empty object for now.
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
-pub struct Secondary {}
-
-/// The three KPIs of a batch (`GET /api/v1/batches/{id}/kpis`).
+/// The three KPIs of a batch (all the live board shows).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BatchKpis {
     /// Batch.
@@ -109,6 +108,14 @@ pub struct BatchKpis {
     pub avg_defects_per_unit: Ratio,
     /// Planned units delivered after the period's end (零星交付), outside the rates.
     pub scattered_deliveries: i64,
+}
+
+/// `GET /api/v1/batches/{id}/kpis`: the three KPIs of a batch and its secondary figures.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KpisResponse {
+    /// The three KPIs (their fields sit at the top level of the answer).
+    #[serde(flatten)]
+    pub kpis: BatchKpis,
     /// Secondary figures.
     pub secondary: Secondary,
 }
@@ -124,7 +131,6 @@ impl BatchKpis {
             zero_defect_delivery_rate: Ratio::of(c.zero_defect, c.delivered),
             avg_defects_per_unit: Ratio::of(c.issues, c.took_part),
             scattered_deliveries: c.scattered,
-            secondary: Secondary::default(),
         }
     }
 }
@@ -141,6 +147,8 @@ pub struct Figures {
     pub counts: Counts,
     /// The KPIs.
     pub kpis: BatchKpis,
+    /// The secondary figures.
+    pub secondary: Secondary,
     /// Each planned unit's facts.
     pub facts: facts::Facts,
     /// Per building, day and trade.
@@ -207,8 +215,18 @@ mod tests {
         assert_eq!(k.zero_defect_delivery_rate, Ratio::of(3, 4));
         assert_eq!(k.avg_defects_per_unit.value, Some(1.5));
         assert_eq!(k.scattered_deliveries, 1);
-        let json = serde_json::to_value(&k).unwrap();
+        let secondary = Secondary::from(secondary::Facts::default());
+        let json = serde_json::to_value(KpisResponse {
+            kpis: k,
+            secondary,
+        })
+        .unwrap();
         assert_eq!(json["period"]["end"], "2026-12-20");
-        assert_eq!(json["secondary"], serde_json::json!({}));
+        assert_eq!(json["planned_units"], 10);
+        assert_eq!(
+            json["secondary"]["refusal_rate"]["value"],
+            serde_json::Value::Null
+        );
+        assert_eq!(json["secondary"]["contractors"], serde_json::json!([]));
     }
 }

@@ -294,7 +294,11 @@ async fn the_three_kpis_of_a_scenario_match_the_values_derived_by_hand() {
     assert_eq!(k["zero_defect_delivery_rate"], ratio(Some(1.0 / 3.0), 1, 3));
     assert_eq!(k["avg_defects_per_unit"], ratio(Some(0.75), 3, 4));
     assert_eq!(k["scattered_deliveries"], 1);
-    assert_eq!(k["secondary"], json!({}));
+    assert_eq!(
+        k["secondary"]["refusal_rate"],
+        ratio(Some(0.25), 1, 4),
+        "A of A–D"
+    );
     let keys: Vec<&String> = k.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 8, "exactly the contract's fields: {keys:?}");
 

@@ -28,6 +28,8 @@ mod inspections_api;
 mod inspections_pages;
 mod kpi_drill;
 mod kpi_report;
+mod kpi_secondary;
+mod kpi_secondary_speed;
 mod openapi;
 mod org_api;
 mod pages;
