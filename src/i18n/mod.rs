@@ -31,6 +31,7 @@ static ZH: &[&str] = &[
     include_str!("customer.zh-CN.txt"),
     include_str!("board.zh-CN.txt"),
     include_str!("delivery_import.zh-CN.txt"),
+    include_str!("kpis.zh-CN.txt"),
 ];
 /// The English catalog, file for file the same as [`ZH`].
 static EN: &[&str] = &[
@@ -43,6 +44,7 @@ static EN: &[&str] = &[
     include_str!("customer.en.txt"),
     include_str!("board.en.txt"),
     include_str!("delivery_import.en.txt"),
+    include_str!("kpis.en.txt"),
 ];
 
 fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {

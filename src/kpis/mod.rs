@@ -17,6 +17,7 @@ pub mod breakdown;
 pub mod cache;
 pub mod drill;
 pub mod facts;
+pub mod pages;
 pub mod repo;
 pub mod rollup;
 
