@@ -32,6 +32,7 @@ static ZH: &[&str] = &[
     include_str!("board.zh-CN.txt"),
     include_str!("delivery_import.zh-CN.txt"),
     include_str!("kpis.zh-CN.txt"),
+    include_str!("report.zh-CN.txt"),
 ];
 /// The English catalog, file for file the same as [`ZH`].
 static EN: &[&str] = &[
@@ -45,6 +46,7 @@ static EN: &[&str] = &[
     include_str!("board.en.txt"),
     include_str!("delivery_import.en.txt"),
     include_str!("kpis.en.txt"),
+    include_str!("report.en.txt"),
 ];
 
 fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {

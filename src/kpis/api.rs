@@ -30,6 +30,24 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/batches/{id}/kpis", get(show))
         .route("/api/v1/batches/{id}/kpis/breakdowns", get(breakdowns))
         .route("/api/v1/batches/{id}/kpis/{kpi}/units", get(units))
+        .route(
+            "/api/v1/batches/{id}/kpis.xlsx",
+            get(super::export::kpis_xlsx),
+        )
+        .route(
+            "/api/v1/batches/{id}/kpis/{kpi}/units.xlsx",
+            get(super::export::units_xlsx),
+        )
+        .route(
+            "/api/v1/batches/{id}/report.pdf",
+            get(super::report::report_pdf),
+        )
+        .route("/batches/{id}/report.pdf", get(super::report::report_pdf))
+        .route("/batches/{id}/kpis.xlsx", get(super::export::kpis_xlsx))
+        .route(
+            "/batches/{id}/kpis/{kpi}/units.xlsx",
+            get(super::export::units_xlsx),
+        )
 }
 
 /// The moment the KPIs are computed at.
@@ -43,8 +61,8 @@ pub struct KpiQuery {
     pub as_of: Option<DateTime<Utc>>,
 }
 
-/// An RFC 3339 time from a query string, where an unencoded `+` of the offset arrives as a space.
-fn rfc3339<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+/// Reads an RFC 3339 time from a query string, where an unencoded `+` of the offset arrives as a space.
+pub fn rfc3339<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
     let Some(s) = Option::<String>::deserialize(d)? else {
         return Ok(None);
     };
@@ -180,12 +198,17 @@ pub async fn units(
     ApiQuery(q): ApiQuery<DrillQuery>,
 ) -> Result<Json<DrillDown>, AppError> {
     let kpi = kpi_of(&kpi)?;
-    let numerator_only = match q.only.as_deref() {
-        None | Some("") => false,
-        Some("numerator") => true,
-        Some(_) => return Err(AppError::field("only", "invalid")),
-    };
+    let only = numerator_only(q.only.as_deref())?;
     let batch = readable(&app, &user, id).await?;
     let f = figures(&app, &batch, q.as_of).await?;
-    Ok(Json(drill::of(id, kpi, &f.facts, numerator_only)))
+    Ok(Json(drill::of(id, kpi, &f.facts, only)))
+}
+
+/// Reads `?only=`: `numerator` or nothing (`422` otherwise).
+pub fn numerator_only(only: Option<&str>) -> Result<bool, AppError> {
+    match only {
+        None | Some("") => Ok(false),
+        Some("numerator") => Ok(true),
+        Some(_) => Err(AppError::field("only", "invalid")),
+    }
 }

@@ -16,9 +16,11 @@ pub mod api;
 pub mod breakdown;
 pub mod cache;
 pub mod drill;
+pub mod export;
 pub mod facts;
 pub mod pages;
 pub mod repo;
+pub mod report;
 pub mod rollup;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};

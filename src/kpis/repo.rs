@@ -47,3 +47,39 @@ pub async fn board_version(c: &mut impl DbConn, id: Uuid) -> Result<i64, AppErro
     .await?
     .ok_or(AppError::NotFound))
 }
+
+/// A customer rectification item of a batch's unit not yet closed.
+#[derive(Debug, Clone, FromRow)]
+pub struct OpenItem {
+    /// Defect number.
+    pub number: i32,
+    /// Unit number.
+    pub unit_number: String,
+    /// Trade.
+    pub trade: String,
+    /// Description.
+    pub description: String,
+    /// `open`, `assigned` or `fixed`.
+    pub status: String,
+    /// Contractor.
+    pub contractor: Option<String>,
+    /// Due date.
+    pub due_on: Option<NaiveDate>,
+}
+
+/// The open customer rectification items (stage `customer`, neither verified nor cancelled)
+/// of `batch`'s planned units, oldest due first.
+pub async fn open_items(c: &mut impl DbConn, batch: Uuid) -> Result<Vec<OpenItem>, AppError> {
+    Ok(run!(c, |c| sqlx::query_as::<_, OpenItem>(
+        "select d.number, u.number as unit_number, d.trade, d.description, d.status,
+            k.name as contractor, d.due_on
+         from batch_units bu join defects d on d.unit_id = bu.unit_id
+         join units u on u.id = d.unit_id left join contractors k on k.id = d.contractor_id
+         where bu.batch_id = $1 and d.stage = 'customer'
+            and d.status in ('open', 'assigned', 'fixed')
+         order by d.due_on is null, d.due_on, d.number"
+    )
+    .bind(batch)
+    .fetch_all(c)
+    .await)?)
+}

@@ -8,6 +8,7 @@
 //! Building a report is blocking CPU work: run it in `spawn_blocking`.
 
 mod chart;
+pub mod download;
 mod draw;
 mod fonts;
 mod image;

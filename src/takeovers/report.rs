@@ -4,8 +4,7 @@
 //! always says what was signed, with the seal printed on it.
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -18,33 +17,10 @@ use crate::clock;
 use crate::error::AppError;
 use crate::http::{ApiPath, ApiQuery};
 use crate::i18n::Locale;
+use crate::pdf::download::{ReportQuery, long_date, render, response};
 use crate::pdf::{Cell, Image, Meta, Report, SignatureBlock, Table};
 use crate::photos::Variant;
 use crate::signature::Drawing;
-
-/// `?lang=` of a report download (zh-CN unless `en`).
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-pub struct ReportQuery {
-    /// `en` for English; anything else, or nothing, for zh-CN.
-    pub lang: Option<String>,
-}
-
-impl ReportQuery {
-    fn locale(&self, fallback: Locale) -> Locale {
-        self.lang
-            .as_deref()
-            .and_then(Locale::parse)
-            .unwrap_or(fallback)
-    }
-}
-
-/// A date as the PDFs write it: `2026年12月1日` in Chinese, `2026-12-01` in English.
-fn long_date(l: Locale, d: NaiveDate) -> String {
-    match l {
-        Locale::ZhCn => d.format("%Y年%-m月%-d日").to_string(),
-        Locale::En => d.format("%Y-%m-%d").to_string(),
-    }
-}
 
 fn meta(l: Locale, title_key: &str, record: &Snapshot) -> Meta {
     let title = l.t(title_key).to_owned();
@@ -338,14 +314,6 @@ fn signatures(report: &mut Report, l: Locale, record: &Snapshot) {
     report.signatures(&blocks);
 }
 
-/// Renders a finished report off the async executor.
-async fn finish(report: Report) -> Result<Vec<u8>, AppError> {
-    tokio::task::spawn_blocking(move || report.finish())
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("pdf: {e}")))
-}
-
 /// The takeover report (承接查验报告) of `record` in `l`.
 pub async fn takeover_report(
     app: &AppState,
@@ -368,7 +336,7 @@ pub async fn takeover_report(
         report.paragraph(seal);
         report.paragraph(l.t("takeover.seal_help"));
     }
-    finish(report).await
+    render(report).await
 }
 
 /// The rectification notice (整改通知单): the open findings with contractor and deadline.
@@ -394,22 +362,7 @@ pub async fn notice(app: &AppState, record: &Snapshot, l: Locale) -> Result<Vec<
         &long_date(l, record.deadlines.inspection_due),
     ));
     open_items(&mut report, l, record);
-    finish(report).await
-}
-
-fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}.pdf\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-cache".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response()
+    render(report).await
 }
 
 async fn record_of(
@@ -435,7 +388,7 @@ pub async fn report_pdf(
 ) -> Result<Response, AppError> {
     let (record, seal) = record_of(&app, &user, id).await?;
     let bytes = takeover_report(&app, &record, seal.as_deref(), q.locale(l)).await?;
-    Ok(pdf_response(bytes, "takeover-report"))
+    Ok(response(bytes, "takeover-report"))
 }
 
 /// The rectification notice PDF (`?lang=en` for English).
@@ -451,5 +404,5 @@ pub async fn notice_pdf(
 ) -> Result<Response, AppError> {
     let (record, _) = record_of(&app, &user, id).await?;
     let bytes = notice(&app, &record, q.locale(l)).await?;
-    Ok(pdf_response(bytes, "rectification-notice"))
+    Ok(response(bytes, "rectification-notice"))
 }

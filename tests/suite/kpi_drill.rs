@@ -337,3 +337,85 @@ async fn the_rollup_sums_batches_per_project_region_and_group() {
     )
     .await;
 }
+
+/// The sheets of a workbook, each as rows of cell texts.
+async fn sheets(resp: reqwest::Response) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::Reader;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = resp.bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let names = book.sheet_names();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).unwrap();
+            let rows = range
+                .rows()
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_kpi_table_and_each_drill_down_export_to_excel() {
+    let app = spawn_app().await;
+    let Scenario { batch, .. } = six_units(&app).await;
+    let exec = app.token("executive").await;
+
+    let book = sheets(
+        app.get(&format!("/api/v1/batches/{batch}/kpis.xlsx"), &exec)
+            .await,
+    )
+    .await;
+    let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["交付指标", "按楼栋", "按日", "按专业"]);
+    // The KPI sheet: value (a number, formatted as a percent in Excel), numerator, denominator.
+    let kpis = &book[0].1;
+    let row = |name: &str| kpis.iter().find(|r| r[0] == name).unwrap().clone();
+    assert_eq!(row("集中交付率")[1..4], ["0.5", "3", "6"]);
+    assert_eq!(row("无缺陷交付率")[2..4], ["1", "3"]);
+    assert_eq!(row("户均缺陷")[1..4], ["0.75", "3", "4"]);
+    assert_eq!(row("零星交付")[1], "1");
+    // One building, three days, one trade (plus the header rows).
+    assert_eq!(book[1].1.len(), 2);
+    assert_eq!(book[2].1.len(), 4);
+    assert_eq!(book[3].1[1][..2], ["土建", "3"]);
+
+    // In English on request.
+    let en = format!("/api/v1/batches/{batch}/kpis.xlsx?lang=en");
+    let book = sheets(app.get(&en, &exec).await).await;
+    assert_eq!(book[0].0, "KPIs");
+    assert!(
+        book[0]
+            .1
+            .iter()
+            .any(|r| r[0] == "Concentrated delivery rate")
+    );
+
+    // The drill-down of 户均缺陷: the four units that took part, 3 issues between them.
+    let path = format!("/api/v1/batches/{batch}/kpis/avg_defects_per_unit/units.xlsx");
+    let units = &sheets(app.get(&path, &exec).await).await[0].1;
+    assert_eq!(units.len(), 5, "header + 4 units");
+    let total: i64 = units[1..]
+        .iter()
+        .map(|r| r[2].parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(total, 3);
+
+    // From the pages, with the session cookie; contractors are refused.
+    let page = app.page_login("executive").await;
+    let resp = page
+        .get(app.url(&format!("/batches/{batch}/kpis.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let contractor = app.token("contractor").await;
+    let resp = app
+        .get(&format!("/api/v1/batches/{batch}/kpis.xlsx"), &contractor)
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}

@@ -28,6 +28,7 @@ mod inspections_api;
 mod inspections_pages;
 mod kpi_drill;
 mod kpi_pages;
+mod kpi_report;
 mod openapi;
 mod org_api;
 mod pages;

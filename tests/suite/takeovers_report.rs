@@ -4,31 +4,11 @@
 
 use crate::common;
 
-use std::process::Command;
-
 use chrono::Days;
+use common::pdf::poppler;
 use common::{TestApp, client, jpeg, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-/// Runs a poppler tool on `pdf` and returns its standard output.
-fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = Command::new(tool)
-        .args(args)
-        .arg(&path)
-        .args(if tool == "pdftotext" {
-            &["-"][..]
-        } else {
-            &[][..]
-        })
-        .output()
-        .unwrap_or_else(|e| panic!("{tool}: {e} (install poppler-utils)"));
-    assert!(out.status.success(), "{tool} failed on the PDF");
-    String::from_utf8(out.stdout).unwrap()
-}
 
 async fn ok(resp: reqwest::Response) -> Value {
     let status = resp.status();

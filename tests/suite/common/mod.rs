@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod handover_day;
+pub mod pdf;
 pub mod visits;
 
 use handover::app::{AppState, serve};
