@@ -20,6 +20,7 @@ use crate::http::{ApiPath, ApiQuery, page};
 use crate::i18n::Locale;
 use crate::kpis::api::{figures, kpi_of, readable};
 use crate::kpis::drill::{self, DrillUnit, Kpi};
+use crate::kpis::facts::Facts;
 use crate::pages::{Chrome, form_urlencoded_component};
 
 /// Rows per page.
@@ -212,11 +213,30 @@ pub async fn show(
     let f = Filter::of(q)?;
     let batch = readable(&app, &user, id).await?;
     let figs = figures(&app, &batch, None).await?;
-    let all = drill::of(id, kpi, &figs.facts, false);
+    let (project, _) =
+        crate::org::repo::project_head(&mut app.db.read().await?, batch.project_id).await?;
+    let title = format!("{} · {}", name(l, kpi), l.t("kpis.units.title"));
+    let c = Chrome::new(l, &user, title, f.href(id, kpi))
+        .crumb(l.t("kpis.dashboard.title"), "/dashboard")
+        .crumb(
+            project,
+            format!("/dashboard?project_id={}", batch.project_id),
+        )
+        .crumb(
+            format!("{} · {}", batch.name, l.t("kpis.batch.title")),
+            format!("/batches/{id}/kpis"),
+        );
+    page(&view(c, (id, kpi), &f, &figs.facts))
+}
+
+/// The page of the units behind `kpi` of `batch` under `f`.
+fn view(c: Chrome, (id, kpi): (Uuid, Kpi), f: &Filter, facts: &Facts) -> UnitsPage {
+    let l = c.l;
+    let all = drill::of(id, kpi, facts, false);
     // Each unit's counted issues of the trade filtered on.
     let mut of_trade: HashMap<Uuid, i64> = HashMap::new();
     if let Some(t) = &f.trade {
-        for i in figs.facts.issues.iter().filter(|i| &i.trade == t) {
+        for i in facts.issues.iter().filter(|i| &i.trade == t) {
             *of_trade.entry(i.unit_id).or_default() += 1;
         }
     }
@@ -235,20 +255,6 @@ pub async fn show(
         .filter(in_share)
         .collect();
 
-    let (project, _) =
-        crate::org::repo::project_head(&mut app.db.read().await?, batch.project_id).await?;
-    let title = format!("{} · {}", name(l, kpi), l.t("kpis.units.title"));
-    let c = Chrome::new(l, &user, title, f.href(id, kpi))
-        .crumb(l.t("kpis.dashboard.title"), "/dashboard")
-        .crumb(
-            project,
-            format!("/dashboard?project_id={}", batch.project_id),
-        )
-        .crumb(
-            format!("{} · {}", batch.name, l.t("kpis.batch.title")),
-            format!("/batches/{id}/kpis"),
-        );
-
     let only_count = |only: bool| {
         scoped
             .iter()
@@ -266,7 +272,7 @@ pub async fn show(
             on: f.numerator_only == only,
         })
         .collect();
-    let building_chips = building_chips(l, (id, kpi), &f, &scoped, in_share);
+    let building_chips = building_chips(l, (id, kpi), f, &scoped, in_share);
     let pages = listed.len().div_ceil(PER_PAGE).max(1);
     let page_no = f.page.min(pages);
     let shown_rows: Vec<Row> = listed
@@ -277,12 +283,12 @@ pub async fn show(
         .collect();
     let numerator: i64 = listed.iter().map(|u| u.in_numerator).sum();
     let on_page = |p: usize| f.with(|g| g.page = p).href(id, kpi);
-    let filtered = f
+    let filtered = *f
         != Filter {
             page: f.page,
             ..Filter::default()
         };
-    page(&UnitsPage {
+    UnitsPage {
         figure: Figure::new(
             l,
             kpi,
@@ -298,7 +304,7 @@ pub async fn show(
         share_heading: l.t(&format!("kpis.units.share.{}", kpi.as_str())),
         only_chips,
         building_chips,
-        scope: scope_text(l, (id, kpi), &f),
+        scope: scope_text(l, (id, kpi), f),
         trade: f.trade.clone(),
         rows: shown_rows,
         summary: l.fmt(
@@ -324,7 +330,7 @@ pub async fn show(
         ),
         c,
         batch: id,
-    })
+    }
 }
 
 /// "全部" and one chip per building of the scoped units, each with its count under the
