@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::delivery::board::pages::routes())
         .merge(crate::kpis::api::routes())
         .merge(crate::kpis::rollup::routes())
+        .merge(crate::kpis::pages::routes())
         .merge(crate::delivery::import::api::routes())
         .merge(crate::delivery::import::pages::routes())
         .merge(crate::takeovers::pages::routes())

@@ -31,6 +31,7 @@ static ZH: &[&str] = &[
     include_str!("customer.zh-CN.txt"),
     include_str!("board.zh-CN.txt"),
     include_str!("delivery_import.zh-CN.txt"),
+    include_str!("kpis.zh-CN.txt"),
     include_str!("report.zh-CN.txt"),
     include_str!("sheet.zh-CN.txt"),
 ];
@@ -45,6 +46,7 @@ static EN: &[&str] = &[
     include_str!("customer.en.txt"),
     include_str!("board.en.txt"),
     include_str!("delivery_import.en.txt"),
+    include_str!("kpis.en.txt"),
     include_str!("report.en.txt"),
     include_str!("sheet.en.txt"),
 ];

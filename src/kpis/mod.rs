@@ -18,6 +18,7 @@ pub mod cache;
 pub mod drill;
 pub mod export;
 pub mod facts;
+pub mod pages;
 pub mod repo;
 pub mod report;
 pub mod rollup;

@@ -139,8 +139,12 @@ pub fn error_page(error: &AppError, l: Locale, target: &str, original: Response)
     (status, axum::response::Html(html)).into_response()
 }
 
-/// Where each role lands after login (UI.md "Who lands where").
+/// Where each role lands after login (UI.md "Who lands where"): executives on the KPI
+/// dashboard.
 pub fn landing_for(user: &CurrentUser) -> String {
+    if user.grants.iter().any(|(_, r)| *r == Role::Executive) {
+        return "/dashboard".to_owned();
+    }
     let projects = user.project_ids();
     match projects.as_slice() {
         [only] => {
