@@ -77,6 +77,11 @@ pub struct DemoArgs {
     /// half-hour slot, every handover condition met.
     #[arg(long)]
     pub handover_day: bool,
+    /// Fill this many delivered batches of 10,000 rectification items, 300 complaints and 2,000
+    /// surveys each: over the demo project and over new projects of its size in its region
+    /// (bench/kpis).
+    #[arg(long, default_value_t = 0)]
+    pub delivered_batches: usize,
 }
 
 /// `serve` options.
@@ -256,7 +261,8 @@ async fn load_demo(db: &Db, args: DemoArgs) -> anyhow::Result<()> {
         anyhow::bail!("the database already has projects; use an empty one");
     }
     let started = Instant::now();
-    let loaded = demo::load(db, demo::Size::about(args.units)).await?;
+    let size = demo::Size::about(args.units);
+    let loaded = demo::load(db, size).await?;
     let defects =
         crate::defects::synthetic::seed(db, loaded.project_id, args.defects, 2026).await?;
     if args.handover_day {
@@ -265,6 +271,13 @@ async fn load_demo(db: &Db, args: DemoArgs) -> anyhow::Result<()> {
             "handover day: batch {}, {} units, {} buyers, {} slots",
             day.batch, day.units, day.buyers, day.slots
         );
+    }
+    if args.delivered_batches > 0 {
+        let batches =
+            crate::kpis::synthetic::delivered_batches(db, &loaded, size, args.delivered_batches)
+                .await?;
+        db.refresh_statistics().await?;
+        println!("delivered batches: {}", batches.len());
     }
     println!(
         "{}: {} units, {defects} defects in {:.1} s",

@@ -56,8 +56,19 @@ pub enum Db {
         writer: SqlitePool,
         readers: SqlitePool,
     },
-    /// PostgreSQL: one pool for reads and writes.
-    Postgres(PgPool),
+    /// PostgreSQL: one pool for reads and writes, and a small one for document numbers.
+    Postgres(PgPools),
+}
+
+/// The pools of a PostgreSQL database.
+#[derive(Clone, Debug)]
+pub struct PgPools {
+    /// Reads and transactions.
+    pub main: PgPool,
+    /// Document numbers, each taken in a statement of its own beside a transaction: its own
+    /// pool, so a transaction waiting for a number never waits for another transaction's
+    /// connection.
+    pub numbers: PgPool,
 }
 
 /// A borrowed connection of either backend; what [`run!`](crate::run) matches on.
@@ -77,6 +88,11 @@ pub trait DbConn {
     fn bumps_after_commit(&mut self) -> Option<&mut Bumps> {
         None
     }
+
+    /// The pool where a PostgreSQL transaction takes document numbers outside itself.
+    fn numbers_pool(&self) -> Option<&PgPool> {
+        None
+    }
 }
 
 /// Change counters (a statement updating one row by `$1`) to bump once the transaction commits.
@@ -86,8 +102,8 @@ pub type Bumps = BTreeSet<(&'static str, Uuid)>;
 pub enum Tx {
     /// SQLite transaction.
     Sqlite(Transaction<'static, Sqlite>),
-    /// PostgreSQL transaction, its pool, and the counters it bumps after the commit.
-    Postgres(Transaction<'static, Postgres>, PgPool, Bumps),
+    /// PostgreSQL transaction, its pools, and the counters it bumps after the commit.
+    Postgres(Transaction<'static, Postgres>, PgPools, Bumps),
 }
 
 /// A pooled connection for reads.
@@ -112,6 +128,13 @@ impl DbConn for Tx {
             Tx::Postgres(_, _, bumps) => Some(bumps),
         }
     }
+
+    fn numbers_pool(&self) -> Option<&PgPool> {
+        match self {
+            Tx::Sqlite(_) => None,
+            Tx::Postgres(_, pools, _) => Some(&pools.numbers),
+        }
+    }
 }
 
 impl DbConn for ReadConn {
@@ -128,9 +151,9 @@ impl Tx {
     pub async fn commit(self) -> Result<(), AppError> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t, pool, bumps) => {
+            Tx::Postgres(t, pools, bumps) => {
                 t.commit().await?;
-                bump_committed(&pool, bumps).await;
+                bump_committed(&pools.main, bumps).await;
             }
         }
         Ok(())
@@ -184,13 +207,18 @@ impl Db {
                 let opts = PgConnectOptions::from_str(url)?;
                 // No ping before each acquire: it doubles the round trips of every request, and
                 // a broken connection fails its query anyway.
-                let pool = PgPoolOptions::new()
+                let main = PgPoolOptions::new()
                     .max_connections(16)
                     .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(opts)
+                    .connect_with(opts.clone())
                     .await?;
-                Ok(Db::Postgres(pool))
+                let numbers = PgPoolOptions::new()
+                    .max_connections(2)
+                    .test_before_acquire(false)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy_with(opts);
+                Ok(Db::Postgres(PgPools { main, numbers }))
             }
         }
     }
@@ -228,7 +256,11 @@ impl Db {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
             Db::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite").run(writer).await?,
-            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Db::Postgres(pools) => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&pools.main)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -240,8 +272,8 @@ impl Db {
             Db::Sqlite { writer, .. } => {
                 sqlx::query("analyze").execute(writer).await?;
             }
-            Db::Postgres(pool) => {
-                sqlx::query("vacuum analyze").execute(pool).await?;
+            Db::Postgres(pools) => {
+                sqlx::query("vacuum analyze").execute(&pools.main).await?;
             }
         }
         Ok(())
@@ -251,7 +283,9 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, AppError> {
         Ok(match self {
             Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?, pool.clone(), Bumps::new()),
+            Db::Postgres(pools) => {
+                Tx::Postgres(pools.main.begin().await?, pools.clone(), Bumps::new())
+            }
         })
     }
 
@@ -259,7 +293,7 @@ impl Db {
     pub async fn read(&self) -> Result<ReadConn, AppError> {
         Ok(match self {
             Db::Sqlite { readers, .. } => ReadConn::Sqlite(readers.acquire().await?),
-            Db::Postgres(pool) => ReadConn::Postgres(pool.acquire().await?),
+            Db::Postgres(pools) => ReadConn::Postgres(pools.main.acquire().await?),
         })
     }
 }

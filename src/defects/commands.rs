@@ -158,7 +158,7 @@ pub async fn create_in(
         raised_by: user.id,
         pin: body.pin.map(|p| (p[0], p[1])),
     };
-    // Reads first: the number takes the project row's lock, held until the commit.
+    // Reads first: on SQLite the number takes the counter row's lock, held until the commit.
     let assignment = match body.contractor_id {
         Some(c) => Some((c, body.due_on, actor)),
         None => repo::preset_for(tx, project, body.trade.as_str(), building)

@@ -80,7 +80,11 @@ pub async fn compute(
 ) -> Result<BatchKpis, AppError> {
     let bounds = period_bounds(batch.period_start, batch.period_end);
     let facts = facts::load(c, batch.id, bounds, as_of).await?;
-    Ok(BatchKpis::from_counts(batch.id, period_of(batch), facts.counts()))
+    Ok(BatchKpis::from_counts(
+        batch.id,
+        period_of(batch),
+        facts.counts(),
+    ))
 }
 
 /// The batch's period.

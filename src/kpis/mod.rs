@@ -23,6 +23,7 @@ pub mod repo;
 pub mod report;
 pub mod rollup;
 pub mod secondary;
+pub mod synthetic;
 
 pub use secondary::Secondary;
 
@@ -217,11 +218,7 @@ mod tests {
         assert_eq!(k.avg_defects_per_unit.value, Some(1.5));
         assert_eq!(k.scattered_deliveries, 1);
         let secondary = Secondary::from(secondary::Facts::default());
-        let json = serde_json::to_value(KpisResponse {
-            kpis: k,
-            secondary,
-        })
-        .unwrap();
+        let json = serde_json::to_value(KpisResponse { kpis: k, secondary }).unwrap();
         assert_eq!(json["period"]["end"], "2026-12-20");
         assert_eq!(json["planned_units"], 10);
         assert_eq!(

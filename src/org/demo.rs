@@ -234,42 +234,7 @@ pub async fn load(db: &Db, size: Size) -> Result<Loaded, AppError> {
     let mut tx = db.begin().await?;
     let group = repo::insert_group(&mut tx, "示例置业集团", now).await?;
     let region = repo::insert_region(&mut tx, group, "华东地区公司", now).await?;
-    let project = repo::insert_project(
-        &mut tx,
-        region,
-        DEMO_PROJECT,
-        "杭州",
-        "杭州市滨江区江南大道 1888 号",
-        now,
-    )
-    .await?;
-    let rows = roster(size, 2026);
-    let counts = repo::apply_roster(&mut tx, project, None, &rows, now).await?;
-    let buildings = repo::list_buildings(&mut tx, project).await?;
-    for (kind, name) in PROJECT_AREAS {
-        repo::insert_common_area(&mut tx, project, None, kind, name, now).await?;
-    }
-    for b in &buildings {
-        for (kind, name) in BUILDING_AREAS {
-            repo::insert_common_area(
-                &mut tx,
-                project,
-                Some(b.id),
-                kind,
-                &format!("{}号楼{name}", b.name),
-                now,
-            )
-            .await?;
-        }
-    }
-    let contractors = contractors();
-    for c in &contractors {
-        repo::insert_contractor(&mut tx, project, c, now).await?;
-    }
-    presets(&mut tx, project, &contractors, now).await?;
-    let start = NaiveDate::from_ymd_opt(2026, 12, 18).expect("valid date");
-    let end = NaiveDate::from_ymd_opt(2026, 12, 20).expect("valid date");
-    repo::insert_batch(&mut tx, project, "一期首批集中交付", start, end, &[], now).await?;
+    let (project, units, contractors) = project(&mut tx, region, DEMO_PROJECT, size, now).await?;
     for ((username, display, role), hash) in DEMO_USERS.iter().zip(hashes) {
         let user = insert_user(&mut tx, username, display, &hash, now).await?;
         let scope = match role {
@@ -287,8 +252,66 @@ pub async fn load(db: &Db, size: Size) -> Result<Loaded, AppError> {
         group_id: group,
         region_id: region,
         project_id: project,
-        units: counts.created,
+        units,
     })
+}
+
+/// Adds another project of `size` named `name` to `region`, with the demo project's common
+/// areas, contractors, fix presets and batch (load tests of many projects: the demo accounts
+/// of the region and group see it).
+pub async fn add_project(db: &Db, region: Uuid, name: &str, size: Size) -> Result<Uuid, AppError> {
+    let mut tx = db.begin().await?;
+    let (id, _, _) = project(&mut tx, region, name, size, clock::now()).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A project of `size` in `region` with its common areas, contractors, fix presets and the
+/// first delivery batch; answers its id, its units and its contractors.
+async fn project(
+    tx: &mut crate::db::Tx,
+    region: Uuid,
+    name: &str,
+    size: Size,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Uuid, usize, Vec<ContractorRow>), AppError> {
+    let project = repo::insert_project(
+        tx,
+        region,
+        name,
+        "杭州",
+        "杭州市滨江区江南大道 1888 号",
+        now,
+    )
+    .await?;
+    let rows = roster(size, 2026);
+    let counts = repo::apply_roster(tx, project, None, &rows, now).await?;
+    let buildings = repo::list_buildings(tx, project).await?;
+    for (kind, name) in PROJECT_AREAS {
+        repo::insert_common_area(tx, project, None, kind, name, now).await?;
+    }
+    for b in &buildings {
+        for (kind, name) in BUILDING_AREAS {
+            repo::insert_common_area(
+                tx,
+                project,
+                Some(b.id),
+                kind,
+                &format!("{}号楼{name}", b.name),
+                now,
+            )
+            .await?;
+        }
+    }
+    let contractors = contractors();
+    for c in &contractors {
+        repo::insert_contractor(tx, project, c, now).await?;
+    }
+    presets(tx, project, &contractors, now).await?;
+    let start = NaiveDate::from_ymd_opt(2026, 12, 18).expect("valid date");
+    let end = NaiveDate::from_ymd_opt(2026, 12, 20).expect("valid date");
+    repo::insert_batch(tx, project, "一期首批集中交付", start, end, &[], now).await?;
+    Ok((project, counts.created, contractors))
 }
 
 /// Fix presets: each trade goes to the contractor that builds it, with a week (doors and

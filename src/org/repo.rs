@@ -365,16 +365,38 @@ impl Sequence {
     }
 }
 
-/// Takes the next `count` numbers of `seq` in `project` and answers the first. The counter row
-/// stays locked until the commit, so numbers have no gaps; it is not the project row, which
-/// the status-map bumps need (migration 0008).
+/// Takes the next `count` numbers of `seq` in `project` and answers the first. SQLite takes
+/// them in the transaction (one writer: numbers have no gaps). PostgreSQL takes them in a
+/// statement of its own beside the transaction (from [`PgPools::numbers`]): a counter row locked
+/// until the commit would serialise every defect-creating write of the project
+/// (bench/handover-day). So on PostgreSQL a write that fails after taking its number leaves a
+/// gap in the numbers, never a duplicate.
+///
+/// [`PgPools::numbers`]: crate::db::PgPools
 pub async fn reserve_numbers(
     c: &mut impl DbConn,
     project: Uuid,
     seq: Sequence,
     count: i32,
 ) -> Result<i32, AppError> {
-    let last: i32 = run!(c, |c| sqlx::query_scalar(
+    let last = match c.numbers_pool().cloned() {
+        Some(pool) => {
+            let mut own = crate::db::ReadConn::Postgres(pool.acquire().await?);
+            take_numbers(&mut own, project, seq, count).await?
+        }
+        None => take_numbers(c, project, seq, count).await?,
+    };
+    Ok(last - count + 1)
+}
+
+/// Advances the counter of `seq` in `project` by `count` and answers its new last number.
+async fn take_numbers(
+    c: &mut impl DbConn,
+    project: Uuid,
+    seq: Sequence,
+    count: i32,
+) -> Result<i32, AppError> {
+    Ok(run!(c, |c| sqlx::query_scalar(
         "insert into project_sequences (project_id, kind, last) values ($1, $2, $3)
          on conflict (project_id, kind) do update set last = project_sequences.last + $3
          returning last"
@@ -383,8 +405,7 @@ pub async fn reserve_numbers(
     .bind(seq.as_str())
     .bind(count)
     .fetch_one(c)
-    .await)?;
-    Ok(last - count + 1)
+    .await)?)
 }
 
 /// The cache key of the project's map: its `map_version` and today's date, since overdue

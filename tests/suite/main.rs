@@ -31,7 +31,6 @@ mod kpi_drill;
 mod kpi_pages;
 mod kpi_report;
 mod kpi_secondary;
-mod kpi_secondary_speed;
 mod openapi;
 mod org_api;
 mod pages;

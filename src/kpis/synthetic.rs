@@ -1,105 +1,76 @@
-//! How long the KPIs with their secondary figures take on a large batch: 3,000 planned units,
-//! 60,000 stage-1 defects, 2,700 self-inspections, 10,000 customer rectification items with
-//! their histories, 300 complaints, 2,000 surveys, written in bulk. Ignored by default (it loads
-//! for a while); run it on either backend with
-//! `cargo test --test suite kpi_secondary_speed -- --ignored --nocapture`.
+//! A delivered batch for load tests and large demos: a batch over every unit of a project
+//! whose three handover days are filled, written in bulk — visits (accepted, refused then
+//! accepted, only looked, never came), 10,000 customer rectification items with their
+//! histories, 300 complaints, 2,000 surveys through customer links, and the self-inspection of
+//! nine units in ten. `handover demo --delivered-batches N` and `bench/kpis` use it.
 
-use std::time::{Duration as Elapsed, Instant};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use handover::db::{Db, Tx};
-use handover::org::demo::{self, Size};
-use handover::org::repo::{Sequence, reserve_numbers};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use crate::common::handover_day::{noon, today};
+use crate::db::{Db, Tx};
+use crate::error::AppError;
+use crate::org::demo::{self, Loaded, Size};
+use crate::org::repo::{Sequence, insert_batch, reserve_numbers};
+use crate::{clock, exec, run};
 
 /// Rows per multi-row insert.
 const CHUNK: usize = 400;
 
-/// 3,000 units: 10 buildings × 3 entrances × 25 floors × 4 units.
-const LARGE: Size = Size {
-    buildings: 10,
-    entrances: 3,
-    floors: 25,
-    units_per_floor: 4,
-};
+/// Customer rectification items written per batch.
+const ITEMS: usize = 10_000;
 
-#[tokio::test]
-#[ignore = "loads a 3,000-unit batch; run with --ignored --nocapture for the figures"]
-async fn times_the_kpis_of_a_3000_unit_batch() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = crate::common::fresh_db(dir.path()).await;
-    let loaded = demo::load(&db, LARGE).await.unwrap();
-    let project = loaded.project_id;
-    let (p1, p3) = (today() - Duration::days(10), today() - Duration::days(8));
-    let started = Instant::now();
-    let batch = fill(&db, project, (p1, p3)).await;
-    handover::defects::synthetic::seed(&db, project, 60_000, 7)
-        .await
-        .unwrap();
-    db.refresh_statistics().await.unwrap();
-    eprintln!("loaded in {:?}", started.elapsed());
+/// One visit of the batch: id, unit, outcome, outcome time.
+type Visit = (Uuid, Uuid, &'static str, DateTime<Utc>);
 
-    let mut conn = db.read().await.unwrap();
-    let head = handover::kpis::repo::batch(&mut conn, batch).await.unwrap();
-    let bounds = handover::kpis::period_bounds(p1, p3);
-    let now = handover::clock::now();
-    let k = handover::kpis::api::compute(&mut conn, &head, now)
-        .await
-        .unwrap();
-    let s = &k.secondary;
-    assert_eq!(k.planned_units, 3000);
-    assert_eq!(s.rectification_completion_rate.denominator, 9_500);
-    assert_eq!(s.complaints.received, 300);
-    assert_eq!(s.nps.responses, 2000);
-    assert_eq!(s.self_inspection_coverage.numerator, 2700);
-    let mut counts = Vec::new();
-    let mut secondary = Vec::new();
-    let mut whole = Vec::new();
-    for _ in 0..10 {
-        let t = Instant::now();
-        handover::kpis::repo::counts(&mut conn, batch, bounds, now)
-            .await
-            .unwrap();
-        counts.push(t.elapsed());
-        let t = Instant::now();
-        handover::kpis::secondary::secondary(&mut conn, &head, bounds, now)
-            .await
-            .unwrap();
-        secondary.push(t.elapsed());
-        let t = Instant::now();
-        handover::kpis::api::compute(&mut conn, &head, now)
-            .await
-            .unwrap();
-        whole.push(t.elapsed());
+/// A unit: id, building, floor.
+type Unit = (Uuid, Uuid, i32);
+
+/// Fills `count` delivered batches, one per project: the first over the demo project `loaded`,
+/// the others over new projects of `size` in its region (项目 2, 项目 3, …). Each batch's three
+/// handover days ended a week ago. Answers the batches' ids.
+pub async fn delivered_batches(
+    db: &Db,
+    loaded: &Loaded,
+    size: Size,
+    count: usize,
+) -> Result<Vec<Uuid>, AppError> {
+    let today = clock::local_date(clock::now());
+    let period = (today - Duration::days(10), today - Duration::days(8));
+    let mut batches = Vec::with_capacity(count);
+    for n in 0..count {
+        let project = match n {
+            0 => loaded.project_id,
+            _ => demo::add_project(db, loaded.region_id, &format!("项目 {}", n + 1), size).await?,
+        };
+        batches.push(delivered_batch(db, project, "集中交付（已完成）", period, n as u64).await?);
     }
-    let median = |mut v: Vec<Elapsed>| {
-        v.sort();
-        v[v.len() / 2]
-    };
-    eprintln!(
-        "{:?} (warm medians of 10): three KPIs {:?}, secondary figures {:?}, GET /kpis {:?}",
-        db.backend(),
-        median(counts),
-        median(secondary),
-        median(whole)
-    );
+    Ok(batches)
 }
 
-/// A batch over every unit of `project` with its handover days filled: visits, rectification
-/// items with their histories, complaints, surveys and self-inspections.
-async fn fill(db: &Db, project: Uuid, (p1, p3): (NaiveDate, NaiveDate)) -> Uuid {
-    let mut rng = StdRng::seed_from_u64(2026);
-    let now = handover::clock::now();
-    let mut tx = db.begin().await.unwrap();
-    let batch = handover::org::repo::insert_batch(&mut tx, project, "大批次", p1, p3, &[], now)
-        .await
-        .unwrap();
-    let units: Vec<(Uuid, Uuid, i32)> = handover::run!(&mut tx, |c| {
+/// Noon of `day` in Asia/Shanghai.
+fn noon(day: NaiveDate) -> DateTime<Utc> {
+    super::day_start(day) + Duration::hours(12)
+}
+
+/// Adds a batch named `name` over every unit of `project` with its handover days `p1`, `p1` + 1
+/// and `p3` filled (see the module's doc); answers its id.
+pub async fn delivered_batch(
+    db: &Db,
+    project: Uuid,
+    name: &str,
+    (p1, p3): (NaiveDate, NaiveDate),
+    seed: u64,
+) -> Result<Uuid, AppError> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let now = clock::now();
+    let mut tx = db.begin().await?;
+    let batch = insert_batch(&mut tx, project, name, p1, p3, &[], now).await?;
+    let units: Vec<Unit> = run!(&mut tx, |c| {
         sqlx::query_as(
         "select u.id, e.building_id, u.floor from units u join entrances e on e.id = u.entrance_id
          where u.project_id = $1 order by u.number"
@@ -107,21 +78,18 @@ async fn fill(db: &Db, project: Uuid, (p1, p3): (NaiveDate, NaiveDate)) -> Uuid 
     .bind(project)
     .fetch_all(c)
     .await
-    })
-    .unwrap();
-    let staff: Uuid = handover::run!(&mut tx, |c| sqlx::query_scalar(
+    })?;
+    let staff: Uuid = run!(&mut tx, |c| sqlx::query_scalar(
         "select id from users where username = 'inspector'"
     )
     .fetch_one(c)
-    .await)
-    .unwrap();
-    let contractors: Vec<Uuid> = handover::run!(&mut tx, |c| sqlx::query_scalar(
+    .await)?;
+    let contractors: Vec<Uuid> = run!(&mut tx, |c| sqlx::query_scalar(
         "select id from contractors where project_id = $1 and kind = 'construction'"
     )
     .bind(project)
     .fetch_all(c)
-    .await)
-    .unwrap();
+    .await)?;
     let days = [p1, p1 + Duration::days(1), p3];
     // Visits: every 20th unit never came; one in 20 refused on P1 and accepted on P2; one in 20
     // only looked; the rest accepted on one of the three days.
@@ -139,7 +107,7 @@ async fn fill(db: &Db, project: Uuid, (p1, p3): (NaiveDate, NaiveDate)) -> Uuid 
         }
     }
     for chunk in visits.chunks(CHUNK) {
-        handover::exec!(&mut tx, |c| {
+        exec!(&mut tx, |c| {
             let mut q = QueryBuilder::new(
                 "insert into visits (id, project_id, batch_id, unit_id, customer_name,
                     identity_checked, checked_in_by, checked_in_at, walk_started_at, outcome,
@@ -162,28 +130,27 @@ async fn fill(db: &Db, project: Uuid, (p1, p3): (NaiveDate, NaiveDate)) -> Uuid 
                     .push_bind(v.3);
             });
             q.build().execute(c).await
-        })
-        .unwrap();
+        })?;
     }
-    items(&mut tx, project, &units, &visits, &contractors, &mut rng).await;
-    complaints(&mut tx, project, &units, staff, days).await;
-    surveys(&mut tx, &visits, staff, now).await;
-    inspections(&mut tx, project, &units, staff, now).await;
-    tx.commit().await.unwrap();
-    batch
+    items(&mut tx, project, &units, &visits, &contractors, &mut rng).await?;
+    complaints(&mut tx, project, &units, staff, days).await?;
+    surveys(&mut tx, &visits, staff, now).await?;
+    inspections(&mut tx, project, &units, staff, now).await?;
+    tx.commit().await?;
+    Ok(batch)
 }
 
-/// 10,000 reasonable customer issues (every 20th cancelled) with their rectification items:
+/// 10,000 reasonable customer issues over three visits in five (every 20th cancelled) with their rectification items:
 /// half verified (one in ten after a send-back), a fifth fixed, the rest assigned; every change
 /// within a week of the raising, so before now.
 async fn items(
     tx: &mut Tx,
     project: Uuid,
-    units: &[(Uuid, Uuid, i32)],
-    visits: &[(Uuid, Uuid, &str, DateTime<Utc>)],
+    units: &[Unit],
+    visits: &[Visit],
     contractors: &[Uuid],
     rng: &mut StdRng,
-) {
+) -> Result<(), AppError> {
     const TRADES: [&str; 5] = [
         "civil",
         "doors_windows",
@@ -191,34 +158,32 @@ async fn items(
         "electrical",
         "waterproofing",
     ];
-    let place: std::collections::HashMap<Uuid, (Uuid, i32)> =
-        units.iter().map(|u| (u.0, (u.1, u.2))).collect();
-    let staff: Uuid = handover::run!(tx, |c| sqlx::query_scalar(
+    let place: HashMap<Uuid, (Uuid, i32)> = units.iter().map(|u| (u.0, (u.1, u.2))).collect();
+    let staff: Uuid = run!(tx, |c| sqlx::query_scalar(
         "select id from users where username = 'service'"
     )
     .fetch_one(c)
-    .await)
-    .unwrap();
-    let first = reserve_numbers(tx, project, Sequence::Defect, 10_000)
-        .await
-        .unwrap();
+    .await)?;
+    let first = reserve_numbers(tx, project, Sequence::Defect, ITEMS as i32).await?;
     let mut issues = Vec::new();
     let mut events = Vec::new();
-    for n in 0..10_000usize {
-        let v = &visits[n % visits.len()];
+    for n in 0..ITEMS {
+        // Three visits in five raise issues: the others can deliver without defect.
+        let v = &visits[n % (visits.len() * 3 / 5)];
         let raised = v.3 - Duration::minutes(30);
         let (defect, trade) = (Uuid::new_v4(), TRADES[n % TRADES.len()]);
         let contractor = contractors[n % contractors.len()];
-        let due = handover::clock::local_date(raised) + Duration::days(7);
+        let due = clock::local_date(raised) + Duration::days(7);
         let fixed = raised + Duration::hours(rng.gen_range(24..24 * 6));
         let mut ev = vec![("open", None, raised), ("assigned", Some("open"), raised)];
+        let sent_back = n % 20 == 3;
         let status = match n % 20 {
             0 => {
                 ev.push(("cancelled", Some("assigned"), raised + Duration::hours(2)));
                 "cancelled"
             }
             1..=10 => {
-                if n % 10 == 3 {
+                if sent_back {
                     ev.push(("fixed", Some("assigned"), fixed - Duration::hours(30)));
                     ev.push(("assigned", Some("fixed"), fixed - Duration::hours(28)));
                 }
@@ -245,18 +210,18 @@ async fn items(
             defect,
             raised,
             first + n as i32,
-            (building, floor, status, contractor, due, changed),
+            (building, floor, status, contractor, due, changed, sent_back),
         ));
     }
     for chunk in issues.chunks(CHUNK) {
-        handover::exec!(tx, |c| {
+        exec!(tx, |c| {
             let mut q = QueryBuilder::new(
                 "insert into defects (id, project_id, number, unit_id, building_id, floor, trade,
                     description, severity, stage, raised_by, status, contractor_id, due_on,
-                    created_at, updated_at) ",
+                    created_at, updated_at, send_backs) ",
             );
             q.push_values(chunk, |mut b, i| {
-                let (building, floor, status, contractor, due, changed) = i.7;
+                let (building, floor, status, contractor, due, changed, sent_back) = i.7;
                 b.push_bind(i.4)
                     .push_bind(project)
                     .push_bind(i.6)
@@ -272,12 +237,12 @@ async fn items(
                     .push_bind(contractor)
                     .push_bind(due)
                     .push_bind(i.5)
-                    .push_bind(changed);
+                    .push_bind(changed)
+                    .push_bind(i32::from(sent_back));
             });
             q.build().execute(c).await
-        })
-        .unwrap();
-        handover::exec!(tx, |c| {
+        })?;
+        exec!(tx, |c| {
             let mut q = QueryBuilder::new(
                 "insert into visit_issues (id, visit_id, unit_id, trade, description, judgement,
                     judged_by, judged_at, defect_id, raised_by, created_at) ",
@@ -296,11 +261,10 @@ async fn items(
                     .push_bind(i.5);
             });
             q.build().execute(c).await
-        })
-        .unwrap();
+        })?;
     }
     for chunk in events.chunks(CHUNK) {
-        handover::exec!(tx, |c| {
+        exec!(tx, |c| {
             let mut q = QueryBuilder::new(
                 "insert into defect_events (id, defect_id, actor_id, at, from_status, to_status,
                     contractor_id, due_on) ",
@@ -316,26 +280,24 @@ async fn items(
                     .push_bind(e.5);
             });
             q.build().execute(c).await
-        })
-        .unwrap();
+        })?;
     }
+    Ok(())
 }
 
 /// 300 complaints in the period (every 10th unit), seven in ten answered, half resolved.
 async fn complaints(
     tx: &mut Tx,
     project: Uuid,
-    units: &[(Uuid, Uuid, i32)],
+    units: &[Unit],
     staff: Uuid,
     days: [NaiveDate; 3],
-) {
-    let first = reserve_numbers(tx, project, Sequence::Complaint, 300)
-        .await
-        .unwrap();
+) -> Result<(), AppError> {
+    let first = reserve_numbers(tx, project, Sequence::Complaint, 300).await?;
     let rows: Vec<(i32, Uuid, DateTime<Utc>, usize)> = (0..300)
         .map(|n| (first + n as i32, units[n * 10].0, noon(days[n % 3]), n))
         .collect();
-    handover::exec!(tx, |c| {
+    exec!(tx, |c| {
         let mut q = QueryBuilder::new(
             "insert into complaints (id, project_id, number, unit_id, channel, content,
                 received_at, first_response_at, resolved_at, created_by, created_at, updated_at) ",
@@ -357,17 +319,17 @@ async fn complaints(
                 .push_bind(r.2);
         });
         q.build().execute(c).await
-    })
-    .unwrap();
+    })?;
+    Ok(())
 }
 
 /// 2,000 surveys of delivered units, each through its customer link.
 async fn surveys(
     tx: &mut Tx,
-    visits: &[(Uuid, Uuid, &str, DateTime<Utc>)],
+    visits: &[Visit],
     staff: Uuid,
     now: DateTime<Utc>,
-) {
+) -> Result<(), AppError> {
     let delivered: Vec<Uuid> = visits
         .iter()
         .filter(|v| v.2 == "accepted")
@@ -380,7 +342,7 @@ async fn surveys(
         .map(|(n, u)| (Uuid::new_v4(), *u, n))
         .collect();
     for chunk in rows.chunks(CHUNK) {
-        handover::exec!(tx, |c| {
+        exec!(tx, |c| {
             let mut q = QueryBuilder::new(
                 "insert into customer_links (id, unit_id, token, created_by, created_at, expires_at) ",
             );
@@ -393,9 +355,8 @@ async fn surveys(
                     .push_bind(now + Duration::days(180));
             });
             q.build().execute(c).await
-        })
-        .unwrap();
-        handover::exec!(tx, |c| {
+        })?;
+        exec!(tx, |c| {
             let mut q = QueryBuilder::new(
                 "insert into surveys (id, unit_id, link_id, stars, nps, submitted_at) ",
             );
@@ -414,25 +375,24 @@ async fn surveys(
                     .push_bind(now);
             });
             q.build().execute(c).await
-        })
-        .unwrap();
+        })?;
     }
+    Ok(())
 }
 
 /// A finished self-inspection of nine units in ten.
 async fn inspections(
     tx: &mut Tx,
     project: Uuid,
-    units: &[(Uuid, Uuid, i32)],
+    units: &[Unit],
     staff: Uuid,
     now: DateTime<Utc>,
-) {
-    let version: Uuid = handover::run!(tx, |c| sqlx::query_scalar(
+) -> Result<(), AppError> {
+    let version: Uuid = run!(tx, |c| sqlx::query_scalar(
         "select id from checklist_versions limit 1"
     )
     .fetch_one(c)
-    .await)
-    .unwrap();
+    .await)?;
     let inspected: Vec<Uuid> = units
         .iter()
         .enumerate()
@@ -440,7 +400,7 @@ async fn inspections(
         .map(|(_, u)| u.0)
         .collect();
     for chunk in inspected.chunks(CHUNK) {
-        handover::exec!(tx, |c| {
+        exec!(tx, |c| {
             let mut q = QueryBuilder::new(
                 "insert into inspections (id, project_id, unit_id, stage, version_id, inspector_id,
                     started_at, finished_at, verdict) ",
@@ -457,7 +417,7 @@ async fn inspections(
                     .push_bind("pass");
             });
             q.build().execute(c).await
-        })
-        .unwrap();
+        })?;
     }
+    Ok(())
 }
