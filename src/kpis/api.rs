@@ -14,7 +14,9 @@ use uuid::Uuid;
 use super::breakdown::{self, Breakdowns};
 use super::drill::{self, DrillDown, Kpi};
 use super::repo::{self, BatchHead};
-use super::{BatchKpis, Figures, KpisResponse, READERS, cache, facts, period_bounds, secondary};
+use super::{
+    BatchKpis, Counts, Figures, KpisResponse, READERS, cache, facts, period_bounds, secondary,
+};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::clock;
@@ -136,6 +138,22 @@ pub async fn figures(
     let f = Arc::new(compute_figures(&mut conn, batch, clock::now()).await?);
     app.kpis.put(batch.id, key, f.clone());
     Ok(f)
+}
+
+/// The live counts behind a batch's three KPIs: from the cache while nothing changed, else
+/// computed without the secondary figures and breakdowns (what a rollup needs).
+pub async fn counts(app: &AppState, batch: &BatchHead) -> Result<Counts, AppError> {
+    let mut conn = app.db.read().await?;
+    let key = cache::key(&mut conn, batch.id).await?;
+    if let Some(c) = app.kpis.counts(batch.id, &key) {
+        return Ok(c);
+    }
+    let bounds = period_bounds(batch.period_start, batch.period_end);
+    let c = facts::load(&mut conn, batch.id, bounds, clock::now())
+        .await?
+        .counts();
+    app.kpis.put_counts(batch.id, key, c);
+    Ok(c)
 }
 
 /// A batch the caller may read the KPIs of.

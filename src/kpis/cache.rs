@@ -3,16 +3,18 @@
 //! cancelled customer issue bumps it), its project's `map_version` (defect lifecycle and
 //! inspections), its period and planned units, and today's date. One tiny query per request
 //! reads the key, so every server stays coherent with the database; a dashboard of a hundred
-//! batches recomputes only the ones that changed.
+//! batches recomputes only the ones that changed, and only their counts. The full figures are
+//! kept for the batches last read, the counts for all.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use chrono::NaiveDate;
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::Figures;
+use super::{Counts, Figures};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::run;
@@ -44,9 +46,25 @@ pub async fn key(c: &mut impl DbConn, batch: Uuid) -> Result<Key, AppError> {
     Ok(key)
 }
 
-/// The live figures per batch with the key they were computed under.
+/// Batches whose full figures are kept; beyond it the least recently read is dropped (a
+/// 3,000-unit batch's figures take about half a megabyte).
+const FIGURES_KEPT: usize = 128;
+
+/// The live figures of the batches last read, and the counts of every batch read, each with
+/// the key it was computed under. The counts (a few integers) are all a rollup needs, so a
+/// dashboard over hundreds of batches never holds their figures.
 #[derive(Default)]
-pub struct KpiCache(Mutex<HashMap<Uuid, (Key, Arc<Figures>)>>);
+pub struct KpiCache {
+    figures: Mutex<HashMap<Uuid, Kept>>,
+    counts: Mutex<HashMap<Uuid, (Key, Counts)>>,
+}
+
+/// Figures with their key and when they were last read.
+struct Kept {
+    key: Key,
+    figures: Arc<Figures>,
+    read: Instant,
+}
 
 impl std::fmt::Debug for KpiCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -57,15 +75,79 @@ impl std::fmt::Debug for KpiCache {
 impl KpiCache {
     /// The figures of `batch` if they were computed under `key`.
     pub fn get(&self, batch: Uuid, key: &Key) -> Option<Arc<Figures>> {
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&batch)
-            .filter(|(k, _)| k == key)
-            .map(|(_, f)| f.clone())
+        let mut map = self.figures.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = map.get_mut(&batch).filter(|k| k.key == *key)?;
+        kept.read = Instant::now();
+        Some(kept.figures.clone())
     }
 
-    /// Remembers the figures of `batch` under `key`.
+    /// Remembers the figures of `batch` under `key` (and their counts), dropping the least
+    /// recently read figures beyond [`FIGURES_KEPT`].
     pub fn put(&self, batch: Uuid, key: Key, figures: Arc<Figures>) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.insert(batch, (key, figures));
+        self.put_counts(batch, key.clone(), figures.counts);
+        let mut map = self.figures.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(
+            batch,
+            Kept {
+                key,
+                figures,
+                read: Instant::now(),
+            },
+        );
+        if map.len() > FIGURES_KEPT {
+            let oldest = map.iter().min_by_key(|(_, k)| k.read).map(|(id, _)| *id);
+            if let Some(id) = oldest {
+                map.remove(&id);
+            }
+        }
+    }
+
+    /// The counts of `batch` if they were computed under `key`.
+    pub fn counts(&self, batch: Uuid, key: &Key) -> Option<Counts> {
+        let map = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&batch).filter(|(k, _)| k == key).map(|(_, c)| *c)
+    }
+
+    /// Remembers the counts of `batch` under `key`.
+    pub fn put_counts(&self, batch: Uuid, key: Key, counts: Counts) {
+        let mut map = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(batch, (key, counts));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(version: i64) -> Key {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 18).unwrap();
+        Key {
+            board_version: version,
+            map_version: 0,
+            period_start: day,
+            period_end: day,
+            planned: 1,
+            today: Some(day),
+        }
+    }
+
+    #[test]
+    fn counts_are_kept_for_every_batch_under_their_key() {
+        let cache = KpiCache::default();
+        let counts = Counts {
+            planned: 1,
+            ..Counts::default()
+        };
+        let ids: Vec<Uuid> = (0..=2 * FIGURES_KEPT).map(|_| Uuid::new_v4()).collect();
+        for id in &ids {
+            cache.put_counts(*id, key(1), counts);
+        }
+        assert_eq!(cache.counts(ids[0], &key(1)), Some(counts));
+        assert_eq!(
+            cache.counts(ids[0], &key(2)),
+            None,
+            "a changed batch misses"
+        );
+        assert!(cache.get(ids[0], &key(1)).is_none(), "no figures were put");
     }
 }

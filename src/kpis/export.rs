@@ -15,7 +15,9 @@ use serde::Deserialize;
 use super::api::{figures, kpi_of, numerator_only, readable, rfc3339};
 use super::breakdown::KpiRow;
 use super::drill::{self, DrillDown, Kpi};
-use super::{Figures, Ratio};
+use super::pages::dimension_label;
+use super::secondary::lines::{Kind, Line};
+use super::{Figures, Ratio, Secondary};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::checklists::Trade;
@@ -256,7 +258,102 @@ pub fn kpi_book(f: &Figures, l: Locale) -> Result<Vec<u8>, AppError> {
     .map_err(xlsx)?;
     s.ws.set_column_width(0, 22).map_err(xlsx)?;
     breakdown_sheets(&mut book, f, l).map_err(xlsx)?;
+    service_sheets(&mut book, &f.secondary, l).map_err(xlsx)?;
     book.save_to_buffer().map_err(xlsx)
+}
+
+/// A secondary figure's value as a cell: rates in the percent format, counts whole.
+fn line_cell(x: &Line) -> Cell {
+    match x.kind {
+        Kind::Rate => Cell::Rate(x.value),
+        Kind::Count => Cell::Int(x.numerator),
+        _ => Cell::Average(x.value),
+    }
+}
+
+/// The service-quality sheets: the secondary figures, satisfaction with the NPS, the refusal
+/// reasons and the contractors' ranking.
+fn service_sheets(book: &mut Workbook, s: &Secondary, l: Locale) -> Result<(), XlsxError> {
+    let t = |k: &str| l.t(k);
+    let head = [
+        t("kpis.sec.figure"),
+        t("kpis.sec.value"),
+        t("report.col.numerator"),
+        t("report.col.denominator"),
+        t("kpis.sec.definition"),
+    ];
+    let mut sheet = Sheet::new(book, t("report.sheet.service"), &head)?;
+    for x in s.lines() {
+        let denominator = x.denominator.map_or(Cell::Text(String::new()), Cell::Int);
+        sheet.push(vec![
+            Cell::Text(t(&format!("kpis.sec.{}", x.key)).into()),
+            line_cell(&x),
+            Cell::Int(x.numerator),
+            denominator,
+            Cell::Text(t(&format!("kpis.sec_def.{}", x.key)).into()),
+        ])?;
+    }
+    sheet.ws.set_column_width(0, 26)?;
+    sheet.ws.set_column_width(4, 60)?;
+    let head = [
+        t("kpis.sec.dimension"),
+        t("kpis.sec.stars"),
+        t("kpis.sec.responses"),
+    ];
+    let mut sheet = Sheet::new(book, t("report.sheet.satisfaction"), &head)?;
+    for d in &s.satisfaction {
+        sheet.push(vec![
+            Cell::Text(dimension_label(l, &d.dimension, &d.title)),
+            Cell::Average(d.mean_stars.value),
+            Cell::Int(d.mean_stars.count),
+        ])?;
+    }
+    let n = &s.nps;
+    for (key, count) in [
+        ("kpis.sec.promoters", n.promoters),
+        ("kpis.sec.passives", n.passives),
+        ("kpis.sec.detractors", n.detractors),
+    ] {
+        sheet.push(vec![
+            Cell::Text(t(key).into()),
+            Cell::Text(String::new()),
+            Cell::Int(count),
+        ])?;
+    }
+    sheet.push(vec![
+        Cell::Text(t("kpis.sec.nps").into()),
+        Cell::Average(n.score),
+        Cell::Int(n.responses),
+    ])?;
+    let head = [t("kpis.sec.reason"), t("kpis.sec.visits")];
+    let mut sheet = Sheet::new(book, t("report.sheet.refusals"), &head)?;
+    for r in &s.refusal_reasons {
+        sheet.push(vec![
+            Cell::Text(t(&format!("visit.refusal.{}", r.reason)).into()),
+            Cell::Int(r.count),
+        ])?;
+    }
+    let head = [
+        t("kpis.sec.contractor"),
+        t("kpis.sec.assigned"),
+        t("kpis.sec.closed"),
+        t("kpis.sec.completion"),
+        t("kpis.sec.on_time"),
+        t("kpis.sec.send_backs"),
+    ];
+    let mut sheet = Sheet::new(book, t("report.sheet.contractors"), &head)?;
+    for k in &s.contractors {
+        sheet.push(vec![
+            Cell::Text(k.name.clone()),
+            Cell::Int(k.assigned),
+            Cell::Int(k.closed),
+            Cell::Rate(k.completion_rate.value),
+            Cell::Rate(k.on_time_rate.value),
+            Cell::Int(k.send_backs),
+        ])?;
+    }
+    sheet.ws.set_column_width(0, 30)?;
+    Ok(())
 }
 
 fn breakdown_sheets(book: &mut Workbook, f: &Figures, l: Locale) -> Result<(), XlsxError> {

@@ -3,6 +3,8 @@
 //! trade with their charts drawn as vectors, and the open rectification items. zh-CN by
 //! default, `?lang=en` for English; drawn from the same [`Figures`] as the API and the pages.
 
+mod service;
+
 use axum::extract::State;
 use axum::response::Response;
 use uuid::Uuid;
@@ -64,6 +66,7 @@ pub async fn batch_report(
     buildings(&mut report, l, f);
     days(&mut report, l, f);
     trades(&mut report, l, f);
+    service::sections(&mut report, l, &f.secondary);
     open_items(&mut report, l, open);
     render(report).await
 }

@@ -116,7 +116,7 @@ impl Placed {
 
 /// The live KPIs of every batch the caller may read whose period overlaps the range, rolled
 /// up per project, region company and group: each level's numerators and denominators are the
-/// sums of its batches'. Batches are computed from the cache while unchanged.
+/// sums of its batches'. Each batch's counts come from the cache while it is unchanged.
 #[utoipa::path(get, path = "/api/v1/kpis/rollup", tag = "kpis", security(("bearer" = [])),
     params(RollupQuery),
     responses((status = 200, body = Rollup), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -153,8 +153,8 @@ pub async fn rollup(
         .collect();
     let counted: Vec<(Placed, Counts)> = stream::iter(batches)
         .map(|b| async move {
-            let f = super::api::figures(app, &b.head(), None).await?;
-            Ok::<_, AppError>((b, f.counts))
+            let counts = super::api::counts(app, &b.head()).await?;
+            Ok::<_, AppError>((b, counts))
         })
         .buffered(4)
         .try_collect()

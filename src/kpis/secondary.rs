@@ -8,6 +8,7 @@
 //! 0009), as of a moment (`facts.rs`); this file folds them into the figures.
 
 mod facts;
+pub mod lines;
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ pub use facts::{ComplaintFacts, Facts, ItemGroup, SurveyGroup, UnitFacts};
 use super::Ratio;
 use super::repo::BatchHead;
 use crate::db::DbConn;
+use crate::delivery::settings::Entry;
 use crate::error::AppError;
 
 /// Seconds in a day and in a minute, for the means.
@@ -75,6 +77,9 @@ pub struct ComplaintFigures {
 pub struct DimensionScore {
     /// Dimension code of the project's survey (`process`, `quality`, `service`, ...).
     pub dimension: String,
+    /// The project's own name of the dimension; empty for a built-in one (named by the
+    /// catalog) and for one dropped from the survey since.
+    pub title: String,
     /// Mean stars over the surveys that rated it.
     pub mean_stars: Mean,
 }
@@ -229,7 +234,7 @@ fn complaints(k: &ComplaintFacts) -> ComplaintFigures {
 
 /// Mean stars per dimension: the project's dimensions in order (a dimension nobody rated has
 /// no value), then any other dimension the surveys rated (one dropped from the settings since).
-fn satisfaction(surveys: &[SurveyGroup], dimensions: Vec<String>) -> Vec<DimensionScore> {
+fn satisfaction(surveys: &[SurveyGroup], dimensions: Vec<Entry>) -> Vec<DimensionScore> {
     let mut sums: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     for s in surveys {
         for (code, stars) in s.stars() {
@@ -239,18 +244,19 @@ fn satisfaction(surveys: &[SurveyGroup], dimensions: Vec<String>) -> Vec<Dimensi
         }
     }
     let mut out: Vec<DimensionScore> = Vec::new();
-    let mut score = |code: String, (total, n): (i64, i64)| {
+    let mut score = |code: String, title: String, (total, n): (i64, i64)| {
         out.push(DimensionScore {
             dimension: code,
+            title,
             mean_stars: Mean::of(total as f64, n),
         });
     };
-    for code in dimensions {
-        let sum = sums.remove(&code).unwrap_or_default();
-        score(code, sum);
+    for e in dimensions {
+        let sum = sums.remove(&e.code).unwrap_or_default();
+        score(e.code, e.title, sum);
     }
     for (code, sum) in sums {
-        score(code, sum);
+        score(code, String::new(), sum);
     }
     out
 }
@@ -361,6 +367,13 @@ mod tests {
         }
     }
 
+    fn entry(code: &str) -> Entry {
+        Entry {
+            code: code.to_owned(),
+            title: String::new(),
+        }
+    }
+
     fn survey(stars: &str, nps: i64, responses: i64) -> SurveyGroup {
         SurveyGroup {
             stars: stars.to_owned(),
@@ -372,7 +385,7 @@ mod tests {
     #[test]
     fn no_facts_give_no_values_never_zero_or_nan() {
         let s = Secondary::from(Facts {
-            dimensions: vec!["process".into()],
+            dimensions: vec![entry("process")],
             ..Facts::default()
         });
         assert_eq!(s.self_inspection_coverage, Ratio::of(0, 0));
@@ -414,7 +427,7 @@ mod tests {
         ];
         let s = satisfaction(
             &surveys,
-            vec!["service".into(), "quality".into(), "x".into()],
+            vec![entry("service"), entry("quality"), entry("x")],
         );
         let got: Vec<(&str, Option<f64>, i64)> = s
             .iter()

@@ -371,7 +371,19 @@ async fn the_kpi_table_and_each_drill_down_export_to_excel() {
     )
     .await;
     let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["交付指标", "按楼栋", "按日", "按专业"]);
+    assert_eq!(
+        names,
+        [
+            "交付指标",
+            "按楼栋",
+            "按日",
+            "按专业",
+            "服务质量",
+            "满意度",
+            "拒收原因",
+            "施工单位"
+        ]
+    );
     // The KPI sheet: value (a number, formatted as a percent in Excel), numerator, denominator.
     let kpis = &book[0].1;
     let row = |name: &str| kpis.iter().find(|r| r[0] == name).unwrap().clone();

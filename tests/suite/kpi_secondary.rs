@@ -475,10 +475,10 @@ async fn the_secondary_figures_of_a_scenario_match_the_values_derived_by_hand() 
     // rectification 3+2+1+1+1+4 = 12, each over 6.
     assert_eq!(
         s["satisfaction"],
-        json!([{"dimension": "process", "mean_stars": mean(Some(20.0 / 6.0), 6)},
-            {"dimension": "quality", "mean_stars": mean(Some(21.0 / 6.0), 6)},
-            {"dimension": "service", "mean_stars": mean(Some(4.0), 6)},
-            {"dimension": "rectification", "mean_stars": mean(Some(2.0), 6)}])
+        json!([{"dimension": "process", "title": "", "mean_stars": mean(Some(20.0 / 6.0), 6)},
+            {"dimension": "quality", "title": "", "mean_stars": mean(Some(21.0 / 6.0), 6)},
+            {"dimension": "service", "title": "", "mean_stars": mean(Some(4.0), 6)},
+            {"dimension": "rectification", "title": "", "mean_stars": mean(Some(2.0), 6)}])
     );
     // Promoters A 10, B 9, I 9; passive F 8; detractors G 6, H 0: (3 − 2) / 6 × 100.
     assert_eq!(
@@ -505,6 +505,7 @@ async fn the_secondary_figures_of_a_scenario_match_the_values_derived_by_hand() 
                 "on_time_rate": ratio(None, 0, 0), "send_backs": 0}
         ])
     );
+    shown_on_the_page_in_the_report_and_the_workbook(&app, &batch).await;
 
     // As of noon P3+2 plus a minute: a1 and c2 verified, c1 fixed again but not yet verified
     // (sent back once already), b1 not yet cancelled: 2 of 5 closed, 1 on time (a1), both first
@@ -557,4 +558,138 @@ async fn the_secondary_figures_of_a_scenario_match_the_values_derived_by_hand() 
         names,
         ["中建八局第三建设有限公司", "上海安装工程集团有限公司"]
     );
+}
+
+/// The text of the table row of `#secondary-table` for figure `key`, tags stripped.
+fn figure_row(html: &str, key: &str) -> String {
+    let marker = format!("data-figure=\"{key}\"");
+    let from = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{key} not on the page"));
+    let row = &html[from..from + html[from..].find("</tr>").unwrap()];
+    strip_tags(row)
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => inside = true,
+            '>' => inside = false,
+            c if !inside && !c.is_whitespace() => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The scenario's secondary figures as the batch page, the report PDF and the workbook show
+/// them (the values asserted on the API above).
+async fn shown_on_the_page_in_the_report_and_the_workbook(app: &TestApp, batch: &str) {
+    let c = app.page_login("executive").await;
+    let resp = c
+        .get(app.url(&format!("/batches/{batch}/kpis")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.unwrap();
+    let row = |key: &str| figure_row(&html, key);
+    let completion = row("rectification_completion_rate");
+    assert!(completion.contains("整改完成率75.0%3/4"), "{completion}");
+    assert!(row("refusal_rate").contains("拒收率50.0%2/4"));
+    assert!(row("mean_days_to_rectify").contains("平均整改天数4.03"));
+    assert!(row("nps").contains("净推荐值（NPS）16.76"));
+    assert!(row("complaints_received").contains("投诉数3"));
+    let section = |id: &str| {
+        let from = html
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("#{id}"));
+        strip_tags(&html[from..from + html[from..].find("</section>").unwrap()])
+    };
+    let satisfaction = section("satisfaction");
+    assert!(satisfaction.contains("交付流程3.36"), "{satisfaction}");
+    assert!(
+        satisfaction.contains("16.73126"),
+        "NPS, promoters, passives, detractors, responses: {satisfaction}"
+    );
+    let complaints = section("complaints-refusals");
+    assert!(
+        complaints.contains("321675180"),
+        "received, responded, resolved, minutes: {complaints}"
+    );
+    assert!(
+        complaints.contains("收楼条件未满足2房屋质量问题1"),
+        "{complaints}"
+    );
+    let contractors = section("contractors");
+    assert!(
+        contractors.contains("中建八局第三建设有限公司33100.0%66.7%1"),
+        "{contractors}"
+    );
+    for link in [
+        format!("/batches/{batch}/report.pdf"),
+        format!("/batches/{batch}/report.pdf?lang=en"),
+        format!("/batches/{batch}/kpis.xlsx"),
+    ] {
+        assert!(
+            html.contains(&format!("href=\"{link}\"")),
+            "{link} on the page"
+        );
+        let resp = c.get(app.url(&link)).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{link}");
+    }
+
+    let pdf = c
+        .get(app.url(&format!("/batches/{batch}/report.pdf")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = common::pdf::poppler("pdftotext", &[], &pdf);
+    let flat: String = text.split_whitespace().collect();
+    for expected in [
+        "服务质量指标",
+        "整改完成率75.0%3/4",
+        "整改及时率66.7%2/3",
+        "一次验收通过率66.7%2/3",
+        "拒收率50.0%2/4",
+        "满意度与净推荐值",
+        "16.73126",
+        "收楼条件未满足2",
+        "中建八局第三建设有限公司33100.0%66.7%1",
+    ] {
+        assert!(flat.contains(expected), "{expected} in the report: {text}");
+    }
+
+    let xlsx = c
+        .get(app.url(&format!("/batches/{batch}/kpis.xlsx")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    use calamine::{Data, Reader};
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let sheet = book.worksheet_range("服务质量").unwrap();
+    let rows: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
+    let completion = rows
+        .iter()
+        .find(|r| r[0] == Data::String("整改完成率".into()))
+        .expect("整改完成率 row");
+    assert_eq!(
+        completion[1..4],
+        [Data::Float(0.75), Data::Float(3.0), Data::Float(4.0)]
+    );
+    let sheet = book.worksheet_range("施工单位").unwrap();
+    assert_eq!(
+        sheet.get((1, 0)),
+        Some(&Data::String("中建八局第三建设有限公司".into()))
+    );
+    assert_eq!(sheet.get((1, 5)), Some(&Data::Float(1.0)));
 }

@@ -8,6 +8,7 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use super::secondary::SecondaryView;
 use super::{Figure, Filter, building_name, name, shown};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -87,6 +88,9 @@ struct BatchPage {
     trades: Vec<TradeView>,
     trades_chart: String,
     scattered_units: Vec<ScatteredView>,
+    secondary: SecondaryView,
+    /// The report in the other language (`?lang=`).
+    other_lang: &'static str,
 }
 
 /// The KPI page of a batch.
@@ -169,6 +173,11 @@ fn view(c: Chrome, batch: &BatchHead, f: &Figures) -> BatchPage {
                 })
             })
             .collect(),
+        secondary: SecondaryView::of(l, &f.secondary),
+        other_lang: match l {
+            Locale::ZhCn => "en",
+            Locale::En => "zh-CN",
+        },
         c,
     }
 }

@@ -6,6 +6,7 @@
 
 mod batch;
 mod dashboard;
+mod secondary;
 mod units;
 
 use axum::Router;
@@ -19,6 +20,7 @@ use super::{Ratio, average, percent};
 use crate::app::AppState;
 use crate::i18n::Locale;
 
+pub use secondary::dimension_label;
 pub use units::Filter;
 
 /// Routes of the KPI pages.

@@ -105,7 +105,7 @@ pub struct Facts {
     /// Surveys by answers.
     pub surveys: Vec<SurveyGroup>,
     /// The project's survey dimensions, in order.
-    pub dimensions: Vec<String>,
+    pub dimensions: Vec<crate::delivery::settings::Entry>,
 }
 
 /// Per planned unit: a finished self-inspection; its stage-1 defects not cancelled as of `$4`
@@ -240,10 +240,7 @@ impl Facts {
             .await)?;
         let dimensions = crate::delivery::repo::settings(c, batch.project_id)
             .await?
-            .survey
-            .into_iter()
-            .map(|e| e.code)
-            .collect();
+            .survey;
         Ok(Facts {
             units: units.unwrap_or_default(),
             refusal_reasons: rows(c, REASONS, id, bounds, as_of).await?,

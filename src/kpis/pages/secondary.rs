@@ -1,0 +1,131 @@
+//! The service-quality part of a batch's KPI page: the secondary figures with what each is
+//! counted over and its definition, the refusal reasons, complaint handling, satisfaction per
+//! dimension with the NPS, and the contractors' ranking.
+
+use crate::delivery::settings::Entry;
+use crate::i18n::Locale;
+use crate::kpis::secondary::lines::{Kind, shown};
+use crate::kpis::{Secondary, percent};
+
+/// One secondary figure as a row.
+pub struct LineView {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub value: String,
+    pub over: String,
+    pub definition: &'static str,
+}
+
+/// A labelled count.
+pub struct Counted {
+    pub label: String,
+    pub count: String,
+}
+
+/// One survey dimension.
+pub struct DimensionView {
+    pub label: String,
+    pub stars: String,
+    pub responses: String,
+}
+
+/// One contractor of the ranking.
+pub struct ContractorView {
+    pub name: String,
+    pub assigned: String,
+    pub closed: String,
+    pub completion: String,
+    pub on_time: String,
+    pub send_backs: String,
+}
+
+/// The service-quality section.
+pub struct SecondaryView {
+    pub lines: Vec<LineView>,
+    pub reasons: Vec<Counted>,
+    /// Received, responded, resolved, mean first response, mean resolution (minutes).
+    pub complaints: [String; 5],
+    pub dimensions: Vec<DimensionView>,
+    /// NPS, promoters, passives, detractors, responses.
+    pub nps: [String; 5],
+    pub contractors: Vec<ContractorView>,
+}
+
+impl SecondaryView {
+    /// The section of `s` in `l`.
+    pub fn of(l: Locale, s: &Secondary) -> Self {
+        let c = &s.complaints;
+        let n = &s.nps;
+        SecondaryView {
+            lines: s
+                .lines()
+                .into_iter()
+                .map(|x| LineView {
+                    key: x.key,
+                    name: l.t(&format!("kpis.sec.{}", x.key)),
+                    value: x.shown(),
+                    over: x.over(),
+                    definition: l.t(&format!("kpis.sec_def.{}", x.key)),
+                })
+                .collect(),
+            reasons: s
+                .refusal_reasons
+                .iter()
+                .map(|r| Counted {
+                    label: l.t(&format!("visit.refusal.{}", r.reason)).to_owned(),
+                    count: l.count(r.count),
+                })
+                .collect(),
+            complaints: [
+                l.count(c.received),
+                l.count(c.responded),
+                l.count(c.resolved),
+                shown(Kind::Minutes, c.mean_first_response_minutes.value),
+                shown(Kind::Minutes, c.mean_resolution_minutes.value),
+            ],
+            dimensions: s
+                .satisfaction
+                .iter()
+                .map(|d| DimensionView {
+                    label: dimension_label(l, &d.dimension, &d.title),
+                    stars: shown(Kind::Stars, d.mean_stars.value),
+                    responses: l.count(d.mean_stars.count),
+                })
+                .collect(),
+            nps: [
+                shown(Kind::Score, n.score),
+                l.count(n.promoters),
+                l.count(n.passives),
+                l.count(n.detractors),
+                l.count(n.responses),
+            ],
+            contractors: s
+                .contractors
+                .iter()
+                .map(|k| ContractorView {
+                    name: k.name.clone(),
+                    assigned: l.count(k.assigned),
+                    closed: l.count(k.closed),
+                    completion: percent(&k.completion_rate),
+                    on_time: percent(&k.on_time_rate),
+                    send_backs: l.count(k.send_backs),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A survey dimension's name: the project's own, the catalog's for a built-in one, else its
+/// code (a dimension dropped from the survey since).
+pub fn dimension_label(l: Locale, code: &str, title: &str) -> String {
+    let entry = Entry {
+        code: code.to_owned(),
+        title: title.to_owned(),
+    };
+    let label = entry.label(l, "survey");
+    if label.is_empty() {
+        code.to_owned()
+    } else {
+        label
+    }
+}
