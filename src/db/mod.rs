@@ -185,6 +185,20 @@ async fn bump_committed(pool: &PgPool, bumps: Bumps) {
     }
 }
 
+/// Connections of an app server's PostgreSQL pool: `HANDOVER_DB_POOL`, else
+/// [`PG_POOL_DEFAULT`]. Few connections serve best: on a database sharing a few cores, more
+/// backends only take turns on them, and many app servers share one database.
+fn pg_pool_size() -> u32 {
+    std::env::var("HANDOVER_DB_POOL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(PG_POOL_DEFAULT)
+}
+
+/// The default size of the PostgreSQL pool.
+const PG_POOL_DEFAULT: u32 = 16;
+
 impl Backend {
     /// Reads the backend from a URL's scheme.
     pub fn of_url(url: &str) -> anyhow::Result<Self> {
@@ -208,7 +222,7 @@ impl Db {
                 // No ping before each acquire: it doubles the round trips of every request, and
                 // a broken connection fails its query anyway.
                 let main = PgPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(pg_pool_size())
                     .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts.clone())
@@ -230,16 +244,18 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // Page caches (negative: KiB) beyond SQLite's 2 MB default: a database of many
+        // 3,000-unit batches outgrows it, and every page read again is a system call.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone())
+            .connect_with(opts.clone().pragma("cache_size", "-65536"))
             .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
             .test_before_acquire(false)
-            .connect_with(opts.read_only(true))
+            .connect_with(opts.read_only(true).pragma("cache_size", "-16384"))
             .await?;
         Ok(Db::Sqlite { writer, readers })
     }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::handover_day::{
-    Scenario, batch, check_in, close, conditions_met, noon, ok, six_units, today, walk,
+    Scenario, batch, check_in, close, conditions_met, issue, move_visit, noon, ok, six_units,
+    today, walk,
 };
 use common::{TestApp, assert_error, client, spawn_app};
 use handover::org::demo;
@@ -337,6 +338,56 @@ async fn the_three_kpis_of_a_scenario_match_the_values_derived_by_hand() {
         "request.malformed_query",
     )
     .await;
+}
+
+/// Refusals and acceptances on either side of the period's edges, over six planned units: G
+/// refused on P2 with a reasonable issue and accepted two days after P3; H refused the day
+/// before P1 with a reasonable issue and accepted on P2 without a walkthrough; I refused the day
+/// before P1 and never came back; the three others never came.
+#[tokio::test]
+async fn refusals_then_acceptances_across_the_periods_edges_count_as_the_rules_say() {
+    let app = spawn_app().await;
+    let (p1, p3) = (today() - days(10), today() - days(8));
+    let p2 = p1 + days(1);
+    let (batch, units) = batch(&app, "边界", (p1, p3), 1).await;
+    assert_eq!(units.len(), 6);
+    let [g, h, i] = [0, 1, 2].map(|n| units[n].0.clone());
+    let service = app.token("service").await;
+    for u in [&g, &h, &i] {
+        conditions_met(&app, &service, u).await;
+    }
+    let visit = |unit: &String, reasonable: bool, outcome: &'static str, at| {
+        let (app, service, batch, unit) = (&app, &service, &batch, unit.clone());
+        async move {
+            let v = check_in(app, service, batch, &unit).await;
+            if reasonable {
+                walk(app, service, &v).await;
+                issue(app, service, &v, "reasonable").await;
+            }
+            close(app, service, &v, outcome).await;
+            move_visit(app, &v, at).await;
+        }
+    };
+    visit(&g, true, "refused", noon(p2)).await;
+    visit(&g, false, "accepted", noon(p3 + days(2))).await;
+    visit(&h, true, "refused", noon(p1 - days(1))).await;
+    visit(&h, false, "accepted", noon(p2)).await;
+    visit(&i, false, "refused", noon(p1 - days(1))).await;
+
+    let k = kpis(&app, &app.token("executive").await, &batch, None).await;
+    // Delivered in the period: H only (G after the end: scattered).
+    assert_eq!(
+        k["concentrated_delivery_rate"],
+        ratio(Some(1.0 / 6.0), 1, 6)
+    );
+    assert_eq!(k["scattered_deliveries"], 1);
+    // H's issue was raised before the period: H delivered without defect.
+    assert_eq!(k["zero_defect_delivery_rate"], ratio(Some(1.0), 1, 1));
+    // Took part in the period: G (walkthrough on P2, its issue counts) and H (outcome on P2);
+    // I's only visit was before the period.
+    assert_eq!(k["avg_defects_per_unit"], ratio(Some(0.5), 1, 2));
+    // Refused in the period: G; H's refusal came before it.
+    assert_eq!(k["secondary"]["refusal_rate"], ratio(Some(0.5), 1, 2));
 }
 
 #[tokio::test]
