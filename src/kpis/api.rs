@@ -140,20 +140,40 @@ pub async fn figures(
     Ok(f)
 }
 
-/// The live counts behind a batch's three KPIs: from the cache while nothing changed, else
-/// computed without the secondary figures and breakdowns (what a rollup needs).
+/// The live counts behind a batch's three KPIs: from memory or `kpi_counts` while nothing
+/// changed, else computed without the secondary figures and breakdowns (what a rollup needs)
+/// and stored.
 pub async fn counts(app: &AppState, batch: &BatchHead) -> Result<Counts, AppError> {
     let mut conn = app.db.read().await?;
     let key = cache::key(&mut conn, batch.id).await?;
     if let Some(c) = app.kpis.counts(batch.id, &key) {
         return Ok(c);
     }
+    if let Some(c) = cache::stored_counts(&mut conn, batch.id, &key).await? {
+        app.kpis.put_counts(batch.id, key, c);
+        return Ok(c);
+    }
     let bounds = period_bounds(batch.period_start, batch.period_end);
     let c = facts::load(&mut conn, batch.id, bounds, clock::now())
         .await?
         .counts();
+    drop(conn);
+    store_counts(app, batch.id, &key, c).await;
     app.kpis.put_counts(batch.id, key, c);
     Ok(c)
+}
+
+/// Keeps freshly computed counts in `kpi_counts` for the other app servers and the next start.
+/// The answer stands whatever happens here, so a failure is logged rather than answered.
+async fn store_counts(app: &AppState, batch: Uuid, key: &cache::Key, c: Counts) {
+    let stored = async {
+        let mut tx = app.db.begin().await?;
+        cache::store_counts(&mut tx, batch, key, c).await?;
+        tx.commit().await
+    };
+    if let Err(e) = stored.await {
+        tracing::warn!(error = %e, %batch, "KPI counts not stored");
+    }
 }
 
 /// A batch the caller may read the KPIs of.

@@ -4,7 +4,8 @@
 //! inspections), its period and planned units, and today's date. One tiny query per request
 //! reads the key, so every server stays coherent with the database; a dashboard of a hundred
 //! batches recomputes only the ones that changed, and only their counts. The full figures are
-//! kept for the batches last read, the counts for all.
+//! kept for the batches last read, the counts for all, in memory and in the table `kpi_counts`
+//! (a freshly started server, or another one, reads them there).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -44,6 +45,71 @@ pub async fn key(c: &mut impl DbConn, batch: Uuid) -> Result<Key, AppError> {
     .ok_or(AppError::NotFound)?;
     key.today = Some(crate::clock::local_date(crate::clock::now()));
     Ok(key)
+}
+
+/// The counts of `batch` stored under `key` (table `kpi_counts`), if any.
+pub async fn stored_counts(
+    c: &mut impl DbConn,
+    batch: Uuid,
+    key: &Key,
+) -> Result<Option<Counts>, AppError> {
+    let row: Option<(i64, i64, i64, i64, i64, i64)> = run!(c, |c| sqlx::query_as(
+        "select planned, delivered, zero_defect, scattered, took_part, issues from kpi_counts
+         where batch_id = $1 and board_version = $2 and map_version = $3 and period_start = $4
+            and period_end = $5 and planned = $6 and as_of_day = $7"
+    )
+    .bind(batch)
+    .bind(key.board_version)
+    .bind(key.map_version)
+    .bind(key.period_start)
+    .bind(key.period_end)
+    .bind(key.planned)
+    .bind(key.today)
+    .fetch_optional(c)
+    .await)?;
+    Ok(row.map(|r| Counts {
+        planned: r.0,
+        delivered: r.1,
+        zero_defect: r.2,
+        scattered: r.3,
+        took_part: r.4,
+        issues: r.5,
+    }))
+}
+
+/// Stores the counts of `batch` under `key`, replacing older ones.
+pub async fn store_counts(
+    c: &mut impl DbConn,
+    batch: Uuid,
+    key: &Key,
+    n: Counts,
+) -> Result<(), AppError> {
+    crate::exec!(c, |c| sqlx::query(
+        "insert into kpi_counts (batch_id, board_version, map_version, period_start, period_end,
+            planned, as_of_day, delivered, zero_defect, scattered, took_part, issues)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         on conflict (batch_id) do update set board_version = excluded.board_version,
+            map_version = excluded.map_version, period_start = excluded.period_start,
+            period_end = excluded.period_end, planned = excluded.planned,
+            as_of_day = excluded.as_of_day, delivered = excluded.delivered,
+            zero_defect = excluded.zero_defect, scattered = excluded.scattered,
+            took_part = excluded.took_part, issues = excluded.issues"
+    )
+    .bind(batch)
+    .bind(key.board_version)
+    .bind(key.map_version)
+    .bind(key.period_start)
+    .bind(key.period_end)
+    .bind(key.planned)
+    .bind(key.today)
+    .bind(n.delivered)
+    .bind(n.zero_defect)
+    .bind(n.scattered)
+    .bind(n.took_part)
+    .bind(n.issues)
+    .execute(c)
+    .await)?;
+    Ok(())
 }
 
 /// Batches whose full figures are kept; beyond it the least recently read is dropped (a

@@ -271,8 +271,8 @@ fn line_cell(x: &Line) -> Cell {
     }
 }
 
-/// The service-quality sheets: the secondary figures, satisfaction with the NPS, the refusal
-/// reasons and the contractors' ranking.
+/// The service-quality sheets: the secondary figures (the NPS with its promoters, passives and
+/// detractors), satisfaction per dimension, the refusal reasons and the contractors' ranking.
 fn service_sheets(book: &mut Workbook, s: &Secondary, l: Locale) -> Result<(), XlsxError> {
     let t = |k: &str| l.t(k);
     let head = [
@@ -293,6 +293,14 @@ fn service_sheets(book: &mut Workbook, s: &Secondary, l: Locale) -> Result<(), X
             Cell::Text(t(&format!("kpis.sec_def.{}", x.key)).into()),
         ])?;
     }
+    let n = &s.nps;
+    for (key, count) in [
+        ("kpis.sec.promoters", n.promoters),
+        ("kpis.sec.passives", n.passives),
+        ("kpis.sec.detractors", n.detractors),
+    ] {
+        sheet.push(vec![Cell::Text(t(key).into()), Cell::Int(count)])?;
+    }
     sheet.ws.set_column_width(0, 26)?;
     sheet.ws.set_column_width(4, 60)?;
     let head = [
@@ -308,23 +316,6 @@ fn service_sheets(book: &mut Workbook, s: &Secondary, l: Locale) -> Result<(), X
             Cell::Int(d.mean_stars.count),
         ])?;
     }
-    let n = &s.nps;
-    for (key, count) in [
-        ("kpis.sec.promoters", n.promoters),
-        ("kpis.sec.passives", n.passives),
-        ("kpis.sec.detractors", n.detractors),
-    ] {
-        sheet.push(vec![
-            Cell::Text(t(key).into()),
-            Cell::Text(String::new()),
-            Cell::Int(count),
-        ])?;
-    }
-    sheet.push(vec![
-        Cell::Text(t("kpis.sec.nps").into()),
-        Cell::Average(n.score),
-        Cell::Int(n.responses),
-    ])?;
     let head = [t("kpis.sec.reason"), t("kpis.sec.visits")];
     let mut sheet = Sheet::new(book, t("report.sheet.refusals"), &head)?;
     for r in &s.refusal_reasons {

@@ -68,14 +68,16 @@ pub struct OpenItem {
 }
 
 /// The open customer rectification items (stage `customer`, neither verified nor cancelled)
-/// of `batch`'s planned units, oldest due first.
+/// of `batch`'s planned units, oldest due first. `cross join` keeps SQLite's order: the batch's
+/// units first, then each unit's items by `defects_project_unit` (else it scans every defect).
 pub async fn open_items(c: &mut impl DbConn, batch: Uuid) -> Result<Vec<OpenItem>, AppError> {
     Ok(run!(c, |c| sqlx::query_as::<_, OpenItem>(
         "select d.number, u.number as unit_number, d.trade, d.description, d.status,
             k.name as contractor, d.due_on
-         from batch_units bu join defects d on d.unit_id = bu.unit_id
+         from batch_units bu cross join defects d
          join units u on u.id = d.unit_id left join contractors k on k.id = d.contractor_id
-         where bu.batch_id = $1 and d.stage = 'customer'
+         where bu.batch_id = $1 and d.project_id = (select project_id from batches where id = $1)
+            and d.unit_id = bu.unit_id and d.stage = 'customer'
             and d.status in ('open', 'assigned', 'fixed')
          order by d.due_on is null, d.due_on, d.number"
     )

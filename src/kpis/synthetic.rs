@@ -21,6 +21,9 @@ use crate::{clock, exec, run};
 /// Rows per multi-row insert.
 const CHUNK: usize = 400;
 
+/// The fewest units a delivered batch is made over (one complaint per ten units).
+const MIN_UNITS: usize = 3000;
+
 /// Customer rectification items written per batch.
 const ITEMS: usize = 10_000;
 
@@ -39,8 +42,7 @@ pub async fn delivered_batches(
     size: Size,
     count: usize,
 ) -> Result<Vec<Uuid>, AppError> {
-    let today = clock::local_date(clock::now());
-    let period = (today - Duration::days(10), today - Duration::days(8));
+    let period = past_period(clock::local_date(clock::now()));
     let mut batches = Vec::with_capacity(count);
     for n in 0..count {
         let project = match n {
@@ -50,6 +52,17 @@ pub async fn delivered_batches(
         batches.push(delivered_batch(db, project, "集中交付（已完成）", period, n as u64).await?);
     }
     Ok(batches)
+}
+
+/// Three days that ended a week before `today`, moved back clear of the demo batch's period
+/// (a date-range view of the delivered batches then holds them alone).
+fn past_period(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let (demo_start, demo_end) = demo::batch_period();
+    let mut end = today - Duration::days(8);
+    if end >= demo_start && end - Duration::days(2) <= demo_end {
+        end = demo_start - Duration::days(1);
+    }
+    (end - Duration::days(2), end)
 }
 
 /// Noon of `day` in Asia/Shanghai.
@@ -79,6 +92,11 @@ pub async fn delivered_batch(
     .fetch_all(c)
     .await
     })?;
+    if units.len() < MIN_UNITS {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "a delivered batch needs a project of at least {MIN_UNITS} units"
+        )));
+    }
     let staff: Uuid = run!(&mut tx, |c| sqlx::query_scalar(
         "select id from users where username = 'inspector'"
     )

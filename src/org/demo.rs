@@ -308,10 +308,15 @@ async fn project(
         repo::insert_contractor(tx, project, c, now).await?;
     }
     presets(tx, project, &contractors, now).await?;
-    let start = NaiveDate::from_ymd_opt(2026, 12, 18).expect("valid date");
-    let end = NaiveDate::from_ymd_opt(2026, 12, 20).expect("valid date");
+    let (start, end) = batch_period();
     repo::insert_batch(tx, project, "一期首批集中交付", start, end, &[], now).await?;
     Ok((project, counts.created, contractors))
+}
+
+/// The period of the demo's first delivery batch.
+pub fn batch_period() -> (NaiveDate, NaiveDate) {
+    let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).expect("valid date");
+    (day(18), day(20))
 }
 
 /// Fix presets: each trade goes to the contractor that builds it, with a week (doors and

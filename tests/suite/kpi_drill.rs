@@ -262,6 +262,79 @@ async fn breakdowns_per_building_day_and_trade_follow_the_same_facts() {
     assert_eq!(trades[0]["share"]["value"], json!(1.0));
 }
 
+/// The rollup's counts of a batch as another server reads them.
+async fn rollup_counts(base: &str, token: &str, range: &str) -> (Value, Value) {
+    let r: Value = common::client()
+        .get(format!("{base}{range}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let k = &r["groups"][0]["children"][0]["children"][0]["children"][0];
+    (
+        k["concentrated_delivery_rate"]["numerator"].clone(),
+        k["avg_defects_per_unit"]["numerator"].clone(),
+    )
+}
+
+/// A rollup stores each batch's counts with their key in `kpi_counts`; another server (or this
+/// one restarted) reads them instead of recomputing, until the batch changes.
+#[tokio::test]
+async fn the_rollup_keeps_each_batchs_counts_for_the_next_server() {
+    let app = spawn_app().await;
+    let Scenario {
+        batch,
+        period: (p1, p3),
+        units,
+    } = six_units(&app).await;
+    let exec = app.token("executive").await;
+    let range = format!("/api/v1/kpis/rollup?from={p1}&to={p3}");
+    assert_eq!(
+        rollup_counts(&app.base, &exec, &range).await,
+        (json!(3), json!(3))
+    );
+    let batch_id: uuid::Uuid = batch.parse().unwrap();
+    let stored: (i64, i64, i64, i64) = handover::run!(&mut app.db.read().await.unwrap(), |c| {
+        sqlx::query_as(
+            "select planned, delivered, took_part, issues from kpi_counts where batch_id = $1",
+        )
+        .bind(batch_id)
+        .fetch_one(c)
+        .await
+    })
+    .unwrap();
+    assert_eq!(stored, (6, 3, 4, 3), "the scenario's counts, stored");
+
+    // A mark on the stored row shows the next server reads it rather than recomputing.
+    let mut tx = app.db.begin().await.unwrap();
+    handover::exec!(&mut tx, |c| {
+        sqlx::query("update kpi_counts set delivered = 5 where batch_id = $1")
+            .bind(batch_id)
+            .execute(c)
+            .await
+    })
+    .unwrap();
+    tx.commit().await.unwrap();
+    let next = app.another_server().await;
+    assert_eq!(
+        rollup_counts(&next, &exec, &range).await,
+        (json!(5), json!(3))
+    );
+    // A write to the batch changes its key: recomputed from the facts and stored again.
+    let service = app.token("service").await;
+    let path = format!("/api/v1/projects/{}/complaints", app.demo.project_id);
+    let body = json!({"unit_id": units[5], "channel": "phone", "content": "投诉"});
+    ok(app.post(&path, &service, &body).await).await;
+    let later = app.another_server().await;
+    assert_eq!(
+        rollup_counts(&later, &exec, &range).await,
+        (json!(3), json!(3))
+    );
+}
+
 #[tokio::test]
 async fn the_rollup_sums_batches_per_project_region_and_group() {
     let app = spawn_app().await;

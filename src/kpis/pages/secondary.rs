@@ -48,6 +48,8 @@ pub struct SecondaryView {
     pub dimensions: Vec<DimensionView>,
     /// NPS, promoters, passives, detractors, responses.
     pub nps: [String; 5],
+    /// Some customer answered the survey.
+    pub surveyed: bool,
     pub contractors: Vec<ContractorView>,
 }
 
@@ -99,6 +101,7 @@ impl SecondaryView {
                 l.count(n.detractors),
                 l.count(n.responses),
             ],
+            surveyed: n.responses > 0,
             contractors: s
                 .contractors
                 .iter()

@@ -148,6 +148,20 @@ pub fn browser() -> Client {
 }
 
 impl TestApp {
+    /// Starts another app server on the same database (a second server of a deployment, or
+    /// this one restarted: nothing in memory); answers its base URL.
+    pub async fn another_server(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let mut config = Config::local(port);
+        config.data_dir = self._dir.path().join("data");
+        let state = AppState::new(self.db.clone(), config);
+        tokio::spawn(serve(listener, state, std::future::pending()));
+        format!("http://127.0.0.1:{port}")
+    }
+
     /// Full URL of a path.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
