@@ -829,20 +829,16 @@ pub async fn detail(
 ) -> Result<VisitDetail, AppError> {
     let mut conn = app.db.read().await?;
     let v = repo::visit(&mut conn, id).await?;
-    let settings = repo::settings(&mut conn, v.project_id).await?;
-    let recorded = repo::conditions(&mut conn, v.unit_id).await?;
-    let conditions = condition_list(l, &settings, &recorded);
-    let mut photos = repo::visit_issue_photos(&mut conn, id).await?;
-    let issues: Vec<IssueView> = repo::visit_issues(&mut conn, id)
+    let issues: Vec<IssueView> = repo::visit_issues_with_photos(&mut conn, id)
         .await?
         .into_iter()
-        .map(|i| {
-            let p = photos.remove(&i.id).unwrap_or_default();
-            issue_view(i, p)
-        })
+        .map(|(i, photos)| issue_view(i, photos))
         .collect();
-    let meters: Vec<MeterView> = repo::meters(&mut conn, id)
-        .await?
+    let record = repo::visit_record(&mut conn, (v.project_id, v.unit_id, id)).await?;
+    let (settings, documents) = (record.settings, record.documents);
+    let conditions = condition_list(l, &settings, &record.conditions);
+    let meters: Vec<MeterView> = record
+        .meters
         .into_iter()
         .map(|m| MeterView {
             kind: m.kind,
@@ -850,8 +846,7 @@ pub async fn detail(
             photo: m.photo,
         })
         .collect();
-    let keys: HashMap<String, i32> = repo::keys(&mut conn, id).await?.into_iter().collect();
-    let documents = repo::documents(&mut conn, id).await?;
+    let keys: HashMap<String, i32> = record.keys.into_iter().collect();
     let progress = Progress {
         walkthrough: v.walk_started_at.is_some() && v.walk_ended_at.is_some(),
         issues: issues.iter().all(|i| i.judgement.is_some()),

@@ -770,13 +770,35 @@ pub async fn issue(c: &mut impl DbConn, id: Uuid) -> Result<IssueRow, AppError> 
         .ok_or(AppError::NotFound))
 }
 
-/// The issues of a visit, in the order raised.
-pub async fn visit_issues(c: &mut impl DbConn, visit: Uuid) -> Result<Vec<IssueRow>, AppError> {
-    const SQL: &str = issue_sql!(" where i.visit_id = $1 order by i.created_at, i.id");
-    Ok(run!(c, |c| sqlx::query_as::<_, IssueRow>(SQL)
-        .bind(visit)
-        .fetch_all(c)
-        .await)?)
+/// An issue row with one of its photos (none when it has none).
+#[derive(FromRow)]
+struct IssuePhotoRow {
+    #[sqlx(flatten)]
+    issue: IssueRow,
+    photo: Option<String>,
+}
+
+/// The issues of a visit in the order raised, each with its photos (content hashes, in order):
+/// one statement, as the visit detail follows every tablet write.
+pub async fn visit_issues_with_photos(
+    c: &mut impl DbConn,
+    visit: Uuid,
+) -> Result<Vec<(IssueRow, Vec<String>)>, AppError> {
+    const SQL: &str = "select i.id, i.visit_id, i.unit_id, i.room, i.part, i.trade, i.description,
+        i.judgement, i.reason_code, i.reason_text, i.defect_id, d.status as defect_status,
+        i.created_at, p.sha256 as photo
+    from visit_issues i left join defects d on d.id = i.defect_id
+        left join visit_issue_photos p on p.issue_id = i.id
+    where i.visit_id = $1 order by i.created_at, i.id, p.position";
+    let rows: Vec<IssuePhotoRow> = run!(c, |c| sqlx::query_as(SQL).bind(visit).fetch_all(c).await)?;
+    let mut issues: Vec<(IssueRow, Vec<String>)> = Vec::new();
+    for row in rows {
+        match issues.last_mut() {
+            Some((last, photos)) if last.id == row.issue.id => photos.extend(row.photo),
+            _ => issues.push((row.issue, row.photo.into_iter().collect())),
+        }
+    }
+    Ok(issues)
 }
 
 /// Records an issue (unjudged).
@@ -846,26 +868,6 @@ pub async fn issue_photos(c: &mut impl DbConn, issue: Uuid) -> Result<Vec<String
     .await)?)
 }
 
-/// The photos of every issue of a visit, in order, by issue.
-pub async fn visit_issue_photos(
-    c: &mut impl DbConn,
-    visit: Uuid,
-) -> Result<std::collections::HashMap<Uuid, Vec<String>>, AppError> {
-    let rows: Vec<(Uuid, String)> = run!(c, |c| sqlx::query_as(
-        "select p.issue_id, p.sha256 from visit_issue_photos p
-            join visit_issues i on i.id = p.issue_id
-         where i.visit_id = $1 order by p.issue_id, p.position"
-    )
-    .bind(visit)
-    .fetch_all(c)
-    .await)?;
-    let mut by_issue = std::collections::HashMap::<Uuid, Vec<String>>::new();
-    for (issue, sha) in rows {
-        by_issue.entry(issue).or_default().push(sha);
-    }
-    Ok(by_issue)
-}
-
 /// Adds a photo to an issue (a photo already there stays once).
 pub async fn add_issue_photo(tx: &mut Tx, issue: Uuid, sha256: &str) -> Result<(), AppError> {
     exec!(tx, |c| sqlx::query(
@@ -901,6 +903,87 @@ pub async fn meters(c: &mut impl DbConn, visit: Uuid) -> Result<Vec<MeterRow>, A
     .await)?)
 }
 
+/// What a visit recorded beside its issues, with its project's settings and its unit's
+/// handover conditions.
+#[derive(Debug, Default)]
+pub struct VisitRecord {
+    /// The project's handover-day settings.
+    pub settings: Settings,
+    /// The unit's recorded conditions.
+    pub conditions: Vec<ConditionRow>,
+    /// Meter readings.
+    pub meters: Vec<MeterRow>,
+    /// Keys handed: `(code, count)`.
+    pub keys: Vec<(String, i32)>,
+    /// Documents handed (codes).
+    pub documents: Vec<String>,
+}
+
+/// One row of [`visit_record`]: `tag` says which list it belongs to.
+#[derive(FromRow)]
+struct RecordRow {
+    tag: String,
+    code: String,
+    note: Option<String>,
+    waiver_reason: Option<String>,
+    waived_at: Option<DateTime<Utc>>,
+    met: Option<bool>,
+    reading: Option<f64>,
+    n: Option<i32>,
+}
+
+/// The settings, conditions, meters, keys and documents of the visit `visit` (of `project` and
+/// `unit`), in one statement: the visit detail follows every tablet write, and on PostgreSQL
+/// each statement is a round trip. The first branch's casts type the columns for PostgreSQL,
+/// which resolves a union's types branch by branch.
+pub async fn visit_record(
+    c: &mut impl DbConn,
+    (project, unit, visit): (Uuid, Uuid, Uuid),
+) -> Result<VisitRecord, AppError> {
+    const SQL: &str = "
+    select 's' as tag, settings as code, cast(null as text) as note,
+        cast(null as text) as waiver_reason, cast(null as timestamptz) as waived_at,
+        cast(null as boolean) as met, cast(null as double precision) as reading,
+        cast(null as integer) as n
+    from delivery_settings where project_id = $1
+    union all
+    select 'c', code, note, waiver_reason, waived_at, met, null, null
+    from unit_conditions where unit_id = $2
+    union all
+    select 'm', kind, photo, null, null, null, reading, null from visit_meters where visit_id = $3
+    union all
+    select 'k', code, null, null, null, null, null, count from visit_keys where visit_id = $3
+    union all
+    select 'd', code, null, null, null, null, null, null from visit_documents where visit_id = $3";
+    let rows: Vec<RecordRow> = run!(c, |c| sqlx::query_as(SQL)
+        .bind(project)
+        .bind(unit)
+        .bind(visit)
+        .fetch_all(c)
+        .await)?;
+    let mut record = VisitRecord::default();
+    for r in rows {
+        match r.tag.as_str() {
+            "s" => record.settings = Settings::parse(Some(&r.code)),
+            "c" => record.conditions.push(ConditionRow {
+                code: r.code,
+                met: r.met.unwrap_or(false),
+                note: r.note.unwrap_or_default(),
+                waiver_reason: r.waiver_reason,
+                waived_at: r.waived_at,
+            }),
+            "m" => record.meters.push(MeterRow {
+                kind: r.code,
+                reading: r.reading.unwrap_or_default(),
+                photo: r.note,
+            }),
+            "k" => record.keys.push((r.code, r.n.unwrap_or_default())),
+            _ => record.documents.push(r.code),
+        }
+    }
+    Ok(record)
+}
+
 /// Records (or corrects) a meter reading; a new photo replaces the old, none keeps it.
 pub async fn set_meter(
     tx: &mut Tx,
@@ -925,16 +1008,6 @@ pub async fn set_meter(
     Ok(())
 }
 
-/// The keys handed in a visit: `(code, count)`.
-pub async fn keys(c: &mut impl DbConn, visit: Uuid) -> Result<Vec<(String, i32)>, AppError> {
-    Ok(run!(c, |c| sqlx::query_as(
-        "select code, count from visit_keys where visit_id = $1"
-    )
-    .bind(visit)
-    .fetch_all(c)
-    .await)?)
-}
-
 /// Replaces the keys handed.
 pub async fn set_keys(tx: &mut Tx, visit: Uuid, keys: &[(String, i32)]) -> Result<(), AppError> {
     exec!(tx, |c| sqlx::query(
@@ -954,16 +1027,6 @@ pub async fn set_keys(tx: &mut Tx, visit: Uuid, keys: &[(String, i32)]) -> Resul
         .await)?;
     }
     Ok(())
-}
-
-/// The documents handed in a visit (codes).
-pub async fn documents(c: &mut impl DbConn, visit: Uuid) -> Result<Vec<String>, AppError> {
-    Ok(run!(c, |c| sqlx::query_scalar(
-        "select code from visit_documents where visit_id = $1"
-    )
-    .bind(visit)
-    .fetch_all(c)
-    .await)?)
 }
 
 /// Replaces the documents handed.
