@@ -100,7 +100,7 @@ impl Modify for BearerAuth {
         crate::delivery::complaints::api::create, crate::delivery::complaints::api::list,
         crate::delivery::complaints::api::show, crate::delivery::complaints::api::respond,
         crate::delivery::complaints::api::resolve, crate::delivery::complaints::api::update,
-        crate::kpis::api::show, crate::kpis::api::breakdowns, crate::kpis::api::units, crate::kpis::rollup::show, crate::kpis::export::kpis_xlsx, crate::kpis::export::units_xlsx, crate::kpis::report::report_pdf, crate::delivery::board::api::show, crate::delivery::board::api::events,
+        crate::kpis::api::show, crate::kpis::api::breakdowns, crate::kpis::api::units, crate::kpis::api::secondary_units, crate::kpis::rollup::show, crate::kpis::export::kpis_xlsx, crate::kpis::export::units_xlsx, crate::kpis::export::secondary_xlsx, crate::kpis::report::report_pdf, crate::delivery::board::api::show, crate::delivery::board::api::events,
         crate::delivery::import::api::import_appointments,
         crate::delivery::import::api::import_conditions,
     ),

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::breakdown::{self, Breakdowns};
 use super::drill::{self, DrillDown, Kpi};
 use super::repo::{self, BatchHead};
+use super::secondary::drill::{Figure as SecondaryFigure, Scope as SecondaryScope, SecondaryDrill};
 use super::{
     BatchKpis, Counts, Figures, KpisResponse, READERS, cache, facts, period_bounds, secondary,
 };
@@ -32,6 +33,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/batches/{id}/kpis", get(show))
         .route("/api/v1/batches/{id}/kpis/breakdowns", get(breakdowns))
         .route("/api/v1/batches/{id}/kpis/{kpi}/units", get(units))
+        .route(
+            "/api/v1/batches/{id}/secondary/{figure}/units",
+            get(secondary_units),
+        )
+        .route(
+            "/api/v1/batches/{id}/secondary/{figure}/units.xlsx",
+            get(super::export::secondary_xlsx),
+        )
+        .route(
+            "/batches/{id}/secondary/{figure}/units.xlsx",
+            get(super::export::secondary_xlsx),
+        )
         .route(
             "/api/v1/batches/{id}/kpis.xlsx",
             get(super::export::kpis_xlsx),
@@ -258,6 +271,83 @@ pub async fn units(
     let batch = readable(&app, &user, id).await?;
     let f = figures(&app, &batch, q.as_of).await?;
     Ok(Json(drill::of(id, kpi, &f.facts, only)))
+}
+
+/// What to list of a secondary figure's drill-down.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SecondaryQuery {
+    /// RFC 3339; default now.
+    #[serde(default, deserialize_with = "rfc3339")]
+    #[param(value_type = Option<String>)]
+    pub as_of: Option<DateTime<Utc>>,
+    /// `numerator` keeps only the units that add to the numerator.
+    pub only: Option<String>,
+    /// Only this building's units (its name).
+    pub building: Option<String>,
+    /// Only this contractor's rectification items.
+    pub contractor: Option<Uuid>,
+    /// Only the units that refused with this reason (`quality`, ...).
+    pub reason: Option<String>,
+}
+
+impl SecondaryQuery {
+    /// The scope the query asks for (`422` for a bad `only`).
+    pub fn scope(&self) -> Result<SecondaryScope, AppError> {
+        let text = |s: &Option<String>| {
+            s.as_ref()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        };
+        Ok(SecondaryScope {
+            numerator_only: numerator_only(self.only.as_deref())?,
+            building: text(&self.building),
+            contractor: self.contractor,
+            reason: text(&self.reason),
+        })
+    }
+}
+
+/// Reads the `{figure}` path segment: 404 for anything but a secondary figure.
+pub fn figure_of(segment: &str) -> Result<SecondaryFigure, AppError> {
+    SecondaryFigure::parse(segment).ok_or(AppError::NotFound)
+}
+
+/// The drill-down of a secondary figure of `batch` as of `as_of` (default now).
+pub async fn secondary_drill(
+    app: &AppState,
+    batch: &BatchHead,
+    figure: SecondaryFigure,
+    scope: &SecondaryScope,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<SecondaryDrill, AppError> {
+    let bounds = period_bounds(batch.period_start, batch.period_end);
+    let at = as_of.unwrap_or_else(clock::now);
+    let units = secondary::read_units(&mut app.db.read().await?, batch.id, bounds, at).await?;
+    Ok(secondary::drill::of(batch.id, figure, units, scope))
+}
+
+/// The units behind a secondary figure: every planned unit with a share in it, with
+/// `in_numerator` and `in_denominator` (a unit rate's 0/1 and 1; an item rate's counts of the
+/// unit's rectification items; a mean's total in days or minutes and its count; the NPS's
+/// promoters − detractors and surveys) and the unit's service facts. `numerator`,
+/// `denominator` and `value` are over the list: the batch's figure when nothing narrows it.
+/// `figure` is a key of the secondary figures (`self_inspection_coverage`, ..., `nps`).
+#[utoipa::path(get, path = "/api/v1/batches/{id}/secondary/{figure}/units", tag = "kpis", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("figure" = String, Path), SecondaryQuery),
+    responses((status = 200, body = SecondaryDrill), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn secondary_units(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiPath((id, figure)): ApiPath<(Uuid, String)>,
+    ApiQuery(q): ApiQuery<SecondaryQuery>,
+) -> Result<Json<SecondaryDrill>, AppError> {
+    let figure = figure_of(&figure)?;
+    let scope = q.scope()?;
+    let batch = readable(&app, &user, id).await?;
+    Ok(Json(
+        secondary_drill(&app, &batch, figure, &scope, q.as_of).await?,
+    ))
 }
 
 /// Reads `?only=`: `numerator` or nothing (`422` otherwise).

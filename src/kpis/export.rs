@@ -12,10 +12,13 @@ use uuid::Uuid;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::api::{figures, kpi_of, numerator_only, readable, rfc3339};
+use super::api::{
+    SecondaryQuery, figure_of, figures, kpi_of, numerator_only, readable, rfc3339, secondary_drill,
+};
 use super::breakdown::KpiRow;
 use super::drill::{self, DrillDown, Kpi};
-use super::pages::dimension_label;
+use super::pages::{Fact, columns, dimension_label, facts};
+use super::secondary::drill::{Scope, SecondaryDrill};
 use super::secondary::lines::{Kind, Line};
 use super::{Figures, Ratio, Secondary};
 use crate::app::AppState;
@@ -116,6 +119,61 @@ pub async fn units_xlsx(
     Ok(download(&name, bytes))
 }
 
+/// What to export of a secondary figure's drill-down.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SecondaryExportQuery {
+    /// RFC 3339; default now.
+    #[serde(default, deserialize_with = "rfc3339")]
+    #[param(value_type = Option<String>)]
+    pub as_of: Option<DateTime<Utc>>,
+    /// `numerator` keeps only the units that add to the numerator.
+    pub only: Option<String>,
+    /// Only this building's units.
+    pub building: Option<String>,
+    /// Only this contractor's rectification items.
+    pub contractor: Option<Uuid>,
+    /// Only the units that refused with this reason.
+    pub reason: Option<String>,
+    /// `en` for English headers; default the caller's language (zh-CN).
+    pub lang: Option<String>,
+}
+
+/// The units behind one secondary figure, with their service facts (`?only=numerator`,
+/// `?building=`, `?contractor=`, `?reason=`, `?lang=`, `?as_of=`).
+#[utoipa::path(get, path = "/api/v1/batches/{id}/secondary/{figure}/units.xlsx", tag = "kpis", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("figure" = String, Path), SecondaryExportQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody)))]
+pub async fn secondary_xlsx(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    l: Locale,
+    ApiPath((id, figure)): ApiPath<(Uuid, String)>,
+    ApiQuery(q): ApiQuery<SecondaryExportQuery>,
+) -> Result<Response, AppError> {
+    let l = q.lang.as_deref().and_then(Locale::parse).unwrap_or(l);
+    let figure = figure_of(&figure)?;
+    let scope = SecondaryQuery {
+        as_of: q.as_of,
+        only: q.only,
+        building: q.building,
+        contractor: q.contractor,
+        reason: q.reason,
+    }
+    .scope()?;
+    let batch = readable(&app, &user, id).await?;
+    let d = secondary_drill(&app, &batch, figure, &scope, q.as_of).await?;
+    let dimensions = crate::delivery::repo::settings(&mut app.db.read().await?, batch.project_id)
+        .await?
+        .survey;
+    let bytes = tokio::task::spawn_blocking(move || secondary_book(&d, l, &dimensions, &scope))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    let name = format!("{}-{}.xlsx", batch.name, figure.as_str());
+    Ok(download(&name, bytes))
+}
+
 /// Writes rows of cells; a sheet with a bold header row, frozen, with a filter.
 struct Sheet<'a> {
     ws: &'a mut Worksheet,
@@ -128,6 +186,7 @@ struct Sheet<'a> {
 enum Cell {
     Text(String),
     Int(i64),
+    Number(f64),
     Rate(Option<f64>),
     Average(Option<f64>),
 }
@@ -156,6 +215,7 @@ impl<'a> Sheet<'a> {
             match cell {
                 Cell::Text(s) => self.ws.write_string(r, c, s).map(|_| ())?,
                 Cell::Int(n) => self.ws.write_number(r, c, n as f64).map(|_| ())?,
+                Cell::Number(n) => self.ws.write_number(r, c, n).map(|_| ())?,
                 Cell::Rate(Some(v)) => self
                     .ws
                     .write_number_with_format(r, c, v, &self.percent)
@@ -436,5 +496,43 @@ pub fn units_book(d: &DrillDown, l: Locale) -> Result<Vec<u8>, AppError> {
     }
     let last = s.row.saturating_sub(1);
     s.ws.autofilter(0, 0, last, 7).map_err(xlsx)?;
+    book.save_to_buffer().map_err(xlsx)
+}
+
+/// The workbook of a secondary figure's drill-down: each unit, what it adds, its facts.
+pub fn secondary_book(
+    d: &SecondaryDrill,
+    l: Locale,
+    dimensions: &[crate::delivery::settings::Entry],
+    scope: &Scope,
+) -> Result<Vec<u8>, AppError> {
+    let mut book = Workbook::new();
+    let facet = d.figure.facet();
+    let mut head = vec![
+        l.t("report.col.unit"),
+        l.t("report.col.building"),
+        l.t("kpis.sunits.in_numerator"),
+        l.t("kpis.sunits.in_denominator"),
+    ];
+    head.extend(columns(facet).iter().map(|k| l.t(k)));
+    let mut s = Sheet::new(&mut book, l.t("report.sheet.units"), &head).map_err(xlsx)?;
+    for u in &d.units {
+        let mut cells = vec![
+            Cell::Text(u.facts.number.clone()),
+            Cell::Text(u.facts.building.clone()),
+            Cell::Number(u.in_numerator),
+            Cell::Int(u.in_denominator),
+        ];
+        let of_unit = facts(l, facet, (&u.facts, scope.contractor), dimensions);
+        cells.extend(of_unit.into_iter().map(|f| match f {
+            Fact::Count(n) => Cell::Int(n),
+            Fact::Mean(_, v) => Cell::Average(v),
+            other => Cell::Text(other.text(l)),
+        }));
+        s.push(cells).map_err(xlsx)?;
+    }
+    let last = s.row.saturating_sub(1);
+    let last_col = col_of(head.len() - 1);
+    s.ws.autofilter(0, 0, last, last_col).map_err(xlsx)?;
     book.save_to_buffer().map_err(xlsx)
 }

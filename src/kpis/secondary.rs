@@ -7,6 +7,7 @@
 //! Five aggregate queries read the facts per planned unit through covering indexes (migration
 //! 0009), as of a moment (`facts.rs`); this file folds them into the figures.
 
+pub mod drill;
 mod facts;
 pub mod lines;
 
@@ -17,7 +18,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use facts::{ComplaintFacts, Facts, ItemGroup, SurveyGroup, UnitFacts};
+pub use facts::{
+    ComplaintFacts, Facts, ItemGroup, ServiceUnit, SurveyAnswer, SurveyGroup, UnitComplaints,
+    UnitFacts, UnitItems, read_units,
+};
 
 use super::Ratio;
 use super::repo::BatchHead;

@@ -506,6 +506,12 @@ async fn the_secondary_figures_of_a_scenario_match_the_values_derived_by_hand() 
         ])
     );
     shown_on_the_page_in_the_report_and_the_workbook(&app, &batch).await;
+    let scenario = Scenario {
+        batch: &batch,
+        units: [&a, &b, &c, &d, &e, &f, &g, &h, &i],
+        contractors: [&builder, &installer],
+    };
+    crate::kpi_secondary_drill::each_figure_drills_down_to_its_units(&app, &scenario, s).await;
 
     // As of noon P3+2 plus a minute: a1 and c2 verified, c1 fixed again but not yet verified
     // (sent back once already), b1 not yet cancelled: 2 of 5 closed, 1 on time (a1), both first
@@ -558,6 +564,16 @@ async fn the_secondary_figures_of_a_scenario_match_the_values_derived_by_hand() 
         names,
         ["中建八局第三建设有限公司", "上海安装工程集团有限公司"]
     );
+}
+
+/// The scenario's batch, units A–I and contractors (中建八局, 上海安装), for the drill-downs.
+pub struct Scenario<'a> {
+    /// Batch id.
+    pub batch: &'a str,
+    /// Unit ids A–I.
+    pub units: [&'a str; 9],
+    /// Contractor ids: the builder, the installer.
+    pub contractors: [&'a str; 2],
 }
 
 /// The text of the table row of `#secondary-table` for figure `key`, tags stripped.

@@ -31,6 +31,7 @@ mod kpi_drill;
 mod kpi_pages;
 mod kpi_report;
 mod kpi_secondary;
+mod kpi_secondary_drill;
 mod openapi;
 mod org_api;
 mod pages;

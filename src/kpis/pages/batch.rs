@@ -173,7 +173,7 @@ fn view(c: Chrome, batch: &BatchHead, f: &Figures) -> BatchPage {
                 })
             })
             .collect(),
-        secondary: SecondaryView::of(l, &f.secondary),
+        secondary: SecondaryView::of(l, f.batch.id, &f.secondary),
         other_lang: match l {
             Locale::ZhCn => "en",
             Locale::En => "zh-CN",

@@ -1,12 +1,14 @@
 //! The KPI pages, for executives first (desktop and phone): the dashboard `/dashboard` (the
 //! batches of a date range rolled up per region, project and batch), one batch's KPIs with
 //! their daily trend and breakdowns `/batches/{id}/kpis`, and the drill-down behind each
-//! number `/batches/{id}/kpis/{kpi}/units`. Everything shown comes from the same figures as
+//! number `/batches/{id}/kpis/{kpi}/units` and each secondary figure
+//! `/batches/{id}/secondary/{figure}/units`. Everything shown comes from the same figures as
 //! the API (`crate::kpis`), and every number links to the units behind it.
 
 mod batch;
 mod dashboard;
 mod secondary;
+mod secondary_units;
 mod units;
 
 use axum::Router;
@@ -21,6 +23,7 @@ use crate::app::AppState;
 use crate::i18n::Locale;
 
 pub use secondary::dimension_label;
+pub use secondary_units::{Fact, columns, facts};
 pub use units::Filter;
 
 /// Routes of the KPI pages.
@@ -29,6 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard", get(dashboard::show))
         .route("/batches/{id}/kpis", get(batch::show))
         .route("/batches/{id}/kpis/{kpi}/units", get(units::show))
+        .route(
+            "/batches/{id}/secondary/{figure}/units",
+            get(secondary_units::show),
+        )
         .route("/static/kpis.css", get(stylesheet))
 }
 

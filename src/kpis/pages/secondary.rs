@@ -2,24 +2,36 @@
 //! counted over and its definition, the refusal reasons, complaint handling, satisfaction per
 //! dimension with the NPS, and the contractors' ranking.
 
+use uuid::Uuid;
+
+use super::secondary_units::Filter;
 use crate::delivery::settings::Entry;
 use crate::i18n::Locale;
+use crate::kpis::secondary::drill::{Figure, Scope};
 use crate::kpis::secondary::lines::{Kind, shown};
 use crate::kpis::{Secondary, percent};
 
-/// One secondary figure as a row.
+/// One secondary figure as a row; its value links to the units behind it.
 pub struct LineView {
     pub key: &'static str,
+    pub href: String,
     pub name: &'static str,
     pub value: String,
     pub over: String,
     pub definition: &'static str,
 }
 
-/// A labelled count.
+/// A labelled count, linking to the units behind it.
 pub struct Counted {
     pub label: String,
     pub count: String,
+    pub href: String,
+}
+
+/// A number shown, linking to the units behind it.
+pub struct Linked {
+    pub text: String,
+    pub href: String,
 }
 
 /// One survey dimension.
@@ -37,6 +49,8 @@ pub struct ContractorView {
     pub completion: String,
     pub on_time: String,
     pub send_backs: String,
+    /// The drill-downs of its items: completion, on time, first-time pass.
+    pub hrefs: [String; 3],
 }
 
 /// The service-quality section.
@@ -44,26 +58,35 @@ pub struct SecondaryView {
     pub lines: Vec<LineView>,
     pub reasons: Vec<Counted>,
     /// Received, responded, resolved, mean first response, mean resolution (minutes).
-    pub complaints: [String; 5],
+    pub complaints: [Linked; 5],
     pub dimensions: Vec<DimensionView>,
     /// NPS, promoters, passives, detractors, responses.
     pub nps: [String; 5],
     /// Some customer answered the survey.
     pub surveyed: bool,
+    /// The surveys' units.
+    pub surveys_href: String,
     pub contractors: Vec<ContractorView>,
 }
 
 impl SecondaryView {
-    /// The section of `s` in `l`.
-    pub fn of(l: Locale, s: &Secondary) -> Self {
+    /// The section of `s` of `batch` in `l`.
+    pub fn of(l: Locale, batch: Uuid, s: &Secondary) -> Self {
         let c = &s.complaints;
         let n = &s.nps;
+        let href = |figure: Figure, scope: Scope| Filter::href(batch, figure, &scope);
+        let all = |figure: Figure| href(figure, Scope::default());
+        let linked = |text: String, figure: Figure| Linked {
+            text,
+            href: all(figure),
+        };
         SecondaryView {
             lines: s
                 .lines()
                 .into_iter()
                 .map(|x| LineView {
                     key: x.key,
+                    href: Figure::parse(x.key).map(all).unwrap_or_default(),
                     name: l.t(&format!("kpis.sec.{}", x.key)),
                     value: x.shown(),
                     over: x.over(),
@@ -76,14 +99,28 @@ impl SecondaryView {
                 .map(|r| Counted {
                     label: l.t(&format!("visit.refusal.{}", r.reason)).to_owned(),
                     count: l.count(r.count),
+                    href: href(
+                        Figure::RefusalRate,
+                        Scope {
+                            numerator_only: true,
+                            reason: Some(r.reason.clone()),
+                            ..Scope::default()
+                        },
+                    ),
                 })
                 .collect(),
             complaints: [
-                l.count(c.received),
-                l.count(c.responded),
-                l.count(c.resolved),
-                shown(Kind::Minutes, c.mean_first_response_minutes.value),
-                shown(Kind::Minutes, c.mean_resolution_minutes.value),
+                linked(l.count(c.received), Figure::ComplaintsReceived),
+                linked(l.count(c.responded), Figure::MeanFirstResponseMinutes),
+                linked(l.count(c.resolved), Figure::MeanResolutionMinutes),
+                linked(
+                    shown(Kind::Minutes, c.mean_first_response_minutes.value),
+                    Figure::MeanFirstResponseMinutes,
+                ),
+                linked(
+                    shown(Kind::Minutes, c.mean_resolution_minutes.value),
+                    Figure::MeanResolutionMinutes,
+                ),
             ],
             dimensions: s
                 .satisfaction
@@ -102,6 +139,7 @@ impl SecondaryView {
                 l.count(n.responses),
             ],
             surveyed: n.responses > 0,
+            surveys_href: all(Figure::Nps),
             contractors: s
                 .contractors
                 .iter()
@@ -112,6 +150,18 @@ impl SecondaryView {
                     completion: percent(&k.completion_rate),
                     on_time: percent(&k.on_time_rate),
                     send_backs: l.count(k.send_backs),
+                    hrefs: [
+                        Figure::RectificationCompletionRate,
+                        Figure::OnTimeRectificationRate,
+                        Figure::FirstTimePassRate,
+                    ]
+                    .map(|f| {
+                        let scope = Scope {
+                            contractor: Some(k.contractor_id),
+                            ..Scope::default()
+                        };
+                        href(f, scope)
+                    }),
                 })
                 .collect(),
         }
