@@ -183,6 +183,19 @@ async fn the_kpi_pages_fit_a_phone() {
             rights.iter().all(|r| *r <= width),
             "{rights:?} within {width}"
         );
+
+        // A service-quality number leads to its units, and that list fits too.
+        let tap = "document.querySelector('#secondary-table tr[data-figure=refusal_rate] a').click();\
+             return true;";
+        js(&b, tap).await;
+        wait_for_text(&b, "h1", "拒收率").await;
+        let url = b.current_url().await.unwrap().to_string();
+        assert!(url.ends_with("/secondary/refusal_rate/units"), "{url}");
+        assert_eq!(
+            js(&b, fits).await,
+            true,
+            "the secondary drill-down fits the phone's width"
+        );
     })
     .await;
 }
