@@ -755,14 +755,15 @@ pub struct IssueRow {
 macro_rules! issue_sql {
     ($tail:literal) => {
         concat!("select i.id, i.visit_id, i.unit_id, i.room, i.part, i.trade, i.description,
-        i.judgement, i.reason_code, i.reason_text, i.defect_id, d.status as defect_status, i.created_at
-    from visit_issues i left join defects d on d.id = i.defect_id", $tail)
+        i.judgement, i.reason_code, i.reason_text, i.defect_id,
+        (select d.status from defects d where d.id = i.defect_id) as defect_status, i.created_at",
+        $tail)
     };
 }
 
 /// One issue.
 pub async fn issue(c: &mut impl DbConn, id: Uuid) -> Result<IssueRow, AppError> {
-    const SQL: &str = issue_sql!(" where i.id = $1");
+    const SQL: &str = issue_sql!(" from visit_issues i where i.id = $1");
     run!(c, |c| sqlx::query_as::<_, IssueRow>(SQL)
         .bind(id)
         .fetch_optional(c)
@@ -770,35 +771,36 @@ pub async fn issue(c: &mut impl DbConn, id: Uuid) -> Result<IssueRow, AppError> 
         .ok_or(AppError::NotFound))
 }
 
-/// An issue row with one of its photos (none when it has none).
+/// An issue row with its photos' content hashes, comma-separated in order.
 #[derive(FromRow)]
-struct IssuePhotoRow {
+struct IssuePhotosRow {
     #[sqlx(flatten)]
     issue: IssueRow,
-    photo: Option<String>,
+    photos: Option<String>,
 }
 
 /// The issues of a visit in the order raised, each with its photos (content hashes, in order):
-/// one statement, as the visit detail follows every tablet write.
+/// one statement, as the visit detail follows every tablet write. Correlated look-ups, not
+/// joins: PostgreSQL otherwise hashes whole tables when its statistics lag behind a busy day.
 pub async fn visit_issues_with_photos(
     c: &mut impl DbConn,
     visit: Uuid,
 ) -> Result<Vec<(IssueRow, Vec<String>)>, AppError> {
-    const SQL: &str = "select i.id, i.visit_id, i.unit_id, i.room, i.part, i.trade, i.description,
-        i.judgement, i.reason_code, i.reason_text, i.defect_id, d.status as defect_status,
-        i.created_at, p.sha256 as photo
-    from visit_issues i left join defects d on d.id = i.defect_id
-        left join visit_issue_photos p on p.issue_id = i.id
-    where i.visit_id = $1 order by i.created_at, i.id, p.position";
-    let rows: Vec<IssuePhotoRow> = run!(c, |c| sqlx::query_as(SQL).bind(visit).fetch_all(c).await)?;
-    let mut issues: Vec<(IssueRow, Vec<String>)> = Vec::new();
-    for row in rows {
-        match issues.last_mut() {
-            Some((last, photos)) if last.id == row.issue.id => photos.extend(row.photo),
-            _ => issues.push((row.issue, row.photo.into_iter().collect())),
-        }
-    }
-    Ok(issues)
+    const SQL: &str = issue_sql!(
+        ", (select string_agg(p.sha256, ',' order by p.position) from visit_issue_photos p
+            where p.issue_id = i.id) as photos
+        from visit_issues i where i.visit_id = $1 order by i.created_at, i.id"
+    );
+    let rows: Vec<IssuePhotosRow> =
+        run!(c, |c| sqlx::query_as(SQL).bind(visit).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let photos = r.photos.unwrap_or_default();
+            let photos = photos.split(',').filter(|p| !p.is_empty());
+            (r.issue, photos.map(str::to_owned).collect())
+        })
+        .collect())
 }
 
 /// Records an issue (unjudged).
