@@ -19,8 +19,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 pub use facts::{
-    ComplaintFacts, Facts, ItemGroup, ServiceUnit, SurveyAnswer, SurveyGroup, UnitComplaints,
-    UnitFacts, UnitItems, read_units,
+    ComplaintFacts, Facts, ItemCounts, ItemGroup, ServiceUnit, SurveyAnswer, SurveyGroup,
+    UnitComplaints, UnitFacts, UnitItems, read_units,
 };
 
 use super::Ratio;
@@ -181,7 +181,7 @@ pub async fn secondary(
 impl From<Facts> for Secondary {
     fn from(f: Facts) -> Self {
         let u = &f.units;
-        let items = Totals::of(f.items.iter());
+        let items: ItemCounts = f.items.iter().map(|g| &g.counts).sum();
         let mut reasons = f.refusal_reasons;
         reasons.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.cmp(&b.reason)));
         Secondary {
@@ -199,30 +199,6 @@ impl From<Facts> for Secondary {
             defect_trades: pareto(&f.items),
             contractors: ranking(&f.items),
         }
-    }
-}
-
-/// The sums of some groups of rectification items.
-#[derive(Debug, Default)]
-struct Totals {
-    items: i64,
-    closed: i64,
-    on_time: i64,
-    first_time: i64,
-    seconds: i64,
-    send_backs: i64,
-}
-
-impl Totals {
-    fn of<'a>(groups: impl Iterator<Item = &'a ItemGroup>) -> Self {
-        groups.fold(Totals::default(), |t, g| Totals {
-            items: t.items + g.items,
-            closed: t.closed + g.closed,
-            on_time: t.on_time + g.on_time,
-            first_time: t.first_time + g.first_time,
-            seconds: t.seconds + g.seconds,
-            send_backs: t.send_backs + g.send_backs,
-        })
     }
 }
 
@@ -290,7 +266,7 @@ fn nps(surveys: &[SurveyGroup]) -> Nps {
 fn pareto(items: &[ItemGroup]) -> Vec<TradeShare> {
     let mut by_trade: BTreeMap<&str, i64> = BTreeMap::new();
     for g in items.iter().filter(|g| g.counted == 1) {
-        *by_trade.entry(&g.trade).or_default() += g.items;
+        *by_trade.entry(&g.trade).or_default() += g.counts.items;
     }
     let total: i64 = by_trade.values().sum();
     let mut trades: Vec<(&str, i64)> = by_trade.into_iter().collect();
@@ -325,7 +301,7 @@ fn ranking(items: &[ItemGroup]) -> Vec<ContractorFigures> {
     let mut out: Vec<ContractorFigures> = by_contractor
         .into_iter()
         .map(|(id, (name, groups))| {
-            let t = Totals::of(groups.into_iter());
+            let t: ItemCounts = groups.iter().map(|g| &g.counts).sum();
             ContractorFigures {
                 contractor_id: id,
                 name: name.to_owned(),
@@ -366,8 +342,10 @@ mod tests {
             contractor: contractor.map(|c| c.1.to_owned()),
             trade: trade.to_owned(),
             counted,
-            items: 1,
-            ..ItemGroup::default()
+            counts: ItemCounts {
+                items: 1,
+                ..ItemCounts::default()
+            },
         }
     }
 
@@ -476,12 +454,12 @@ mod tests {
     #[test]
     fn contractors_rank_by_on_time_rate_with_no_closed_item_last() {
         let mut a = group(Some((1, "甲")), "civil", 1);
-        a.closed = 1;
-        a.on_time = 0;
+        a.counts.closed = 1;
+        a.counts.on_time = 0;
         let mut b = group(Some((2, "乙")), "civil", 1);
-        b.closed = 1;
-        b.on_time = 1;
-        b.send_backs = 2;
+        b.counts.closed = 1;
+        b.counts.on_time = 1;
+        b.counts.send_backs = 2;
         let c = group(Some((3, "丙")), "civil", 1);
         let unassigned = group(None, "civil", 1);
         let r = ranking(&[a, c, unassigned, b]);

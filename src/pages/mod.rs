@@ -97,6 +97,21 @@ pub fn is_local_path(p: &str) -> bool {
         && !p.chars().any(char::is_control)
 }
 
+/// `base` with the query of the present `pairs`, form-encoded in order (no `?` when none is).
+pub fn with_query(base: String, pairs: &[(&str, Option<String>)]) -> String {
+    let present: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v)))
+        .collect();
+    if present.is_empty() {
+        return base;
+    }
+    format!(
+        "{base}?{}",
+        serde_urlencoded::to_string(present).unwrap_or_default()
+    )
+}
+
 /// Percent-encodes a string for a query component.
 pub fn form_urlencoded_component(s: &str) -> String {
     serde_urlencoded::to_string([("v", s)]).unwrap_or_default()[2..].to_owned()

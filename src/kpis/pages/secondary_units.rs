@@ -20,7 +20,7 @@ use crate::kpis::api::{figure_of, readable, secondary_drill};
 use crate::kpis::secondary::ServiceUnit;
 use crate::kpis::secondary::drill::{Facet, Figure, Scope, SecondaryDrill, items_of};
 use crate::kpis::secondary::lines::{Kind, shown};
-use crate::pages::{Chrome, form_urlencoded_component};
+use crate::pages::{Chrome, with_query};
 
 /// Rows per page.
 const PER_PAGE: usize = 100;
@@ -74,28 +74,17 @@ impl Filter {
 
     fn address(&self, batch: Uuid, figure: Figure) -> String {
         let s = &self.scope;
-        let mut q = Vec::new();
-        if s.numerator_only {
-            q.push("only=numerator".to_owned());
-        }
-        if let Some(b) = &s.building {
-            q.push(format!("building={}", form_urlencoded_component(b)));
-        }
-        if let Some(c) = s.contractor {
-            q.push(format!("contractor={c}"));
-        }
-        if let Some(r) = &s.reason {
-            q.push(format!("reason={}", form_urlencoded_component(r)));
-        }
-        if self.page > 1 {
-            q.push(format!("page={}", self.page));
-        }
         let base = format!("/batches/{batch}/secondary/{}/units", figure.as_str());
-        if q.is_empty() {
-            base
-        } else {
-            format!("{base}?{}", q.join("&"))
-        }
+        with_query(
+            base,
+            &[
+                ("only", s.numerator_only.then(|| "numerator".to_owned())),
+                ("building", s.building.clone()),
+                ("contractor", s.contractor.map(|c| c.to_string())),
+                ("reason", s.reason.clone()),
+                ("page", (self.page > 1).then(|| self.page.to_string())),
+            ],
+        )
     }
 
     /// Another filter, on page 1.

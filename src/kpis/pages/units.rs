@@ -21,7 +21,7 @@ use crate::i18n::Locale;
 use crate::kpis::api::{figures, kpi_of, readable};
 use crate::kpis::drill::{self, DrillUnit, Kpi};
 use crate::kpis::facts::Facts;
-use crate::pages::{Chrome, form_urlencoded_component};
+use crate::pages::{Chrome, with_query};
 
 /// Rows per page.
 const PER_PAGE: usize = 100;
@@ -76,28 +76,17 @@ impl Filter {
 
     /// The drill-down of `kpi` of `batch` under these filters.
     pub fn href(&self, batch: Uuid, kpi: Kpi) -> String {
-        let mut q = Vec::new();
-        if self.numerator_only {
-            q.push("only=numerator".to_owned());
-        }
-        if let Some(b) = &self.building {
-            q.push(format!("building={}", form_urlencoded_component(b)));
-        }
-        if let Some(d) = self.day {
-            q.push(format!("day={d}"));
-        }
-        if let Some(t) = &self.trade {
-            q.push(format!("trade={}", form_urlencoded_component(t)));
-        }
-        if self.page > 1 {
-            q.push(format!("page={}", self.page));
-        }
         let base = format!("/batches/{batch}/kpis/{}/units", kpi.as_str());
-        if q.is_empty() {
-            base
-        } else {
-            format!("{base}?{}", q.join("&"))
-        }
+        with_query(
+            base,
+            &[
+                ("only", self.numerator_only.then(|| "numerator".to_owned())),
+                ("building", self.building.clone()),
+                ("day", self.day.map(|d| d.to_string())),
+                ("trade", self.trade.clone()),
+                ("page", (self.page > 1).then(|| self.page.to_string())),
+            ],
+        )
     }
 
     /// Another filter on page 1.

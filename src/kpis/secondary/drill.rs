@@ -6,7 +6,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::facts::{ServiceUnit, UnitItems};
+use super::facts::{ItemCounts, ServiceUnit};
 use super::lines::Kind;
 use super::{DAY, MINUTE};
 
@@ -156,20 +156,12 @@ impl Figure {
 }
 
 /// The sums of a unit's item groups, of one contractor when given.
-pub fn items_of(u: &ServiceUnit, contractor: Option<Uuid>) -> UnitItems {
+pub fn items_of(u: &ServiceUnit, contractor: Option<Uuid>) -> ItemCounts {
     u.items
         .iter()
         .filter(|g| contractor.is_none_or(|c| g.contractor_id == Some(c)))
-        .fold(UnitItems::default(), |t, g| UnitItems {
-            contractor_id: None,
-            contractor: None,
-            items: t.items + g.items,
-            closed: t.closed + g.closed,
-            on_time: t.on_time + g.on_time,
-            first_time: t.first_time + g.first_time,
-            seconds: t.seconds + g.seconds,
-            send_backs: t.send_backs + g.send_backs,
-        })
+        .map(|g| &g.counts)
+        .sum()
 }
 
 /// What to keep of a drill-down.
@@ -258,7 +250,7 @@ pub fn of(batch: Uuid, figure: Figure, units: Vec<ServiceUnit>, scope: &Scope) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kpis::secondary::facts::SurveyAnswer;
+    use crate::kpis::secondary::facts::{SurveyAnswer, UnitItems};
 
     fn survey(nps: i64) -> SurveyAnswer {
         SurveyAnswer {
@@ -291,9 +283,12 @@ mod tests {
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
         let group = |c: Uuid, items: i64, closed: i64| UnitItems {
             contractor_id: Some(c),
-            items,
-            closed,
-            ..UnitItems::default()
+            contractor: None,
+            counts: ItemCounts {
+                items,
+                closed,
+                ..ItemCounts::default()
+            },
         };
         let units = vec![
             ServiceUnit {

@@ -33,18 +33,9 @@ pub struct UnitFacts {
     pub refused: i64,
 }
 
-/// The customers' rectification items of one contractor (as of `as_of`), trade, and
-/// counted-in-户均缺陷 flag.
-#[derive(Debug, Clone, Default, PartialEq, Eq, FromRow)]
-pub struct ItemGroup {
-    /// Contractor of the item's last assignment by `as_of`; none when not assigned then.
-    pub contractor_id: Option<Uuid>,
-    /// Its name.
-    pub contractor: Option<String>,
-    /// Trade of the customer's issue.
-    pub trade: String,
-    /// 1 when the unit took part, so the issue counts in 户均缺陷.
-    pub counted: i64,
+/// Counts over some rectification items, as of `as_of`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromRow, Serialize, utoipa::ToSchema)]
+pub struct ItemCounts {
     /// Items.
     pub items: i64,
     /// Verified by `as_of`.
@@ -57,6 +48,36 @@ pub struct ItemGroup {
     pub seconds: i64,
     /// Send-backs (fixed → assigned) by `as_of`.
     pub send_backs: i64,
+}
+
+impl<'a> std::iter::Sum<&'a ItemCounts> for ItemCounts {
+    fn sum<I: Iterator<Item = &'a ItemCounts>>(counts: I) -> Self {
+        counts.fold(ItemCounts::default(), |t, c| ItemCounts {
+            items: t.items + c.items,
+            closed: t.closed + c.closed,
+            on_time: t.on_time + c.on_time,
+            first_time: t.first_time + c.first_time,
+            seconds: t.seconds + c.seconds,
+            send_backs: t.send_backs + c.send_backs,
+        })
+    }
+}
+
+/// The customers' rectification items of one contractor (as of `as_of`), trade, and
+/// counted-in-户均缺陷 flag.
+#[derive(Debug, Clone, Default, PartialEq, Eq, FromRow)]
+pub struct ItemGroup {
+    /// Contractor of the item's last assignment by `as_of`; none when not assigned then.
+    pub contractor_id: Option<Uuid>,
+    /// Its name.
+    pub contractor: Option<String>,
+    /// Trade of the customer's issue.
+    pub trade: String,
+    /// 1 when the unit took part, so the issue counts in 户均缺陷.
+    pub counted: i64,
+    /// Its counts.
+    #[sqlx(flatten)]
+    pub counts: ItemCounts,
 }
 
 /// Complaints received in the period, with their response and resolution times.
@@ -353,18 +374,10 @@ pub struct UnitItems {
     pub contractor_id: Option<Uuid>,
     /// Its name.
     pub contractor: Option<String>,
-    /// Items.
-    pub items: i64,
-    /// Verified.
-    pub closed: i64,
-    /// Verified, the fix that passed marked on or before the due date.
-    pub on_time: i64,
-    /// Verified without a send-back.
-    pub first_time: i64,
-    /// Seconds from raising to verification, summed over the verified ones.
-    pub seconds: i64,
-    /// Send-backs.
-    pub send_backs: i64,
+    /// Their counts.
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub counts: ItemCounts,
 }
 
 /// A unit's complaints received in the period.
