@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::handover_day::{
-    Scenario, batch, check_in, close, conditions_met, issue, move_visit, noon, ok, six_units,
+    Scenario, batch, check_in, close, conditions_met, issue, move_visit, noon, ok, put, six_units,
     today, walk,
 };
 use common::{TestApp, assert_error, client, spawn_app};
@@ -193,6 +193,46 @@ async fn the_event_stream_sends_the_board_at_once_and_again_after_a_write() {
         buf: String::new(),
     };
     assert_eq!(events.next().await["totals"]["checked_in"], 1);
+}
+
+/// The board's version, as its API answers it.
+async fn board_version(app: &TestApp, token: &str, batch: &str) -> i64 {
+    ok(app
+        .get(&format!("/api/v1/batches/{batch}/board"), token)
+        .await)
+    .await["version"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_board_moves_with_what_it_counts_and_not_with_meters_keys_or_documents() {
+    let app = spawn_app().await;
+    let (batch, units) = batch(&app, "一期", (today(), today()), 0).await;
+    let service = app.token("service").await;
+    let visit = check_in(&app, &service, &batch, &units[0].0).await;
+    let checked_in = board_version(&app, &service, &batch).await;
+    let path = |p: &str| format!("/api/v1/visits/{visit}/{p}");
+    let water = json!({"reading": 3.5});
+    ok(put(&app, &path("meters/water"), &service, &water).await).await;
+    let keys = json!({"keys": {"door": 2}});
+    ok(put(&app, &path("keys"), &service, &keys).await).await;
+    let docs = json!({"codes": ["quality_guarantee"]});
+    let v = ok(put(&app, &path("documents"), &service, &docs).await).await;
+    assert_eq!(v["keys"]["door"], 2, "the writes were stored");
+    assert_eq!(
+        board_version(&app, &service, &batch).await,
+        checked_in,
+        "nothing the board counts changed"
+    );
+    walk(&app, &service, &visit).await;
+    let walked = board_version(&app, &service, &batch).await;
+    assert!(walked > checked_in, "the walkthrough moves the board");
+    issue(&app, &service, &visit, "reasonable").await;
+    assert!(
+        board_version(&app, &service, &batch).await > walked,
+        "an issue moves the board (it counts against zero-defect delivery)"
+    );
 }
 
 #[tokio::test]
