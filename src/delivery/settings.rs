@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use uuid::Uuid;
+
 use crate::error::{AppError, Check};
 use crate::i18n::Locale;
 
@@ -117,6 +119,91 @@ impl Settings {
     }
 }
 
+/// The four lists by their field name and their catalog kind, in the order pages show them.
+pub const LISTS: [(&str, &str); 4] = [
+    ("conditions", "condition"),
+    ("keys", "key"),
+    ("documents", "document"),
+    ("survey", "survey"),
+];
+
+impl Settings {
+    /// The list called `field` (one of [`LISTS`]).
+    pub fn list(&self, field: &str) -> &[Entry] {
+        match field {
+            "conditions" => &self.conditions,
+            "keys" => &self.keys,
+            "documents" => &self.documents,
+            _ => &self.survey,
+        }
+    }
+
+    /// The names of the list `field` in `l`, one per line, as the administration page edits it.
+    pub fn lines(&self, field: &str, l: Locale) -> String {
+        let kind = kind_of(field);
+        let names: Vec<String> = self.list(field).iter().map(|e| e.label(l, kind)).collect();
+        names.join("\n")
+    }
+
+    /// These settings as edited on the administration page: `text(field)` gives each list, one
+    /// name per line, and `link_days` the link's life. A line naming one of the list's entries
+    /// or a built-in one (in `l`, or by its code) keeps that entry and its code, so what was
+    /// recorded under it still counts; any other line is a new entry of the project's own, with
+    /// a fresh code never given before. Blank and repeated lines are dropped.
+    pub fn edited(
+        &self,
+        l: Locale,
+        text: impl Fn(&str) -> String,
+        link_days: &str,
+    ) -> Result<Settings, AppError> {
+        let link_days = link_days
+            .trim()
+            .parse()
+            .map_err(|_| AppError::field("link_days", "invalid"))?;
+        let list = |field| self.edited_list(field, &text(field), l);
+        Ok(Settings {
+            conditions: list("conditions"),
+            keys: list("keys"),
+            documents: list("documents"),
+            survey: list("survey"),
+            link_days,
+        })
+    }
+
+    fn edited_list(&self, field: &str, text: &str, l: Locale) -> Vec<Entry> {
+        let kind = kind_of(field);
+        let builtins = Settings::default();
+        let known: Vec<&Entry> = self
+            .list(field)
+            .iter()
+            .chain(builtins.list(field))
+            .collect();
+        let mut out: Vec<Entry> = Vec::new();
+        for name in text.lines().map(str::trim).filter(|n| !n.is_empty()) {
+            let entry = known
+                .iter()
+                .find(|e| e.code == name || e.label(l, kind) == name)
+                .map(|e| (*e).clone())
+                .unwrap_or_else(|| Entry {
+                    code: format!("own-{}", &Uuid::new_v4().simple().to_string()[..12]),
+                    title: name.to_owned(),
+                });
+            if !out.iter().any(|e| e.code == entry.code) {
+                out.push(entry);
+            }
+        }
+        out
+    }
+}
+
+/// The catalog kind of the list `field`.
+fn kind_of(field: &str) -> &'static str {
+    LISTS
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map_or("survey", |(_, kind)| kind)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +229,40 @@ mod tests {
             "购房款结清"
         );
         assert_eq!(Settings::parse(Some("not json")), s);
+    }
+
+    #[test]
+    fn edited_lines_keep_known_codes_and_give_new_names_fresh_ones() {
+        let mut s = Settings::default();
+        s.documents.push(Entry {
+            code: "own-parking".into(),
+            title: "车位使用协议".into(),
+        });
+        s.conditions.remove(2);
+        let text = |field: &str| match field {
+            "conditions" => "购房款结清\n\n 身份核验 \n车位合同\n购房款结清".to_owned(),
+            "documents" => "车位使用协议\nquality_guarantee".to_owned(),
+            other => s.lines(other, Locale::ZhCn),
+        };
+        let e = s.edited(Locale::ZhCn, text, " 30 ").unwrap();
+        let codes = |list: &[Entry]| list.iter().map(|e| e.code.clone()).collect::<Vec<_>>();
+        assert_eq!(codes(&e.conditions)[..2], ["payment", "identity"]);
+        assert_eq!(e.conditions.len(), 3);
+        assert!(e.conditions[2].code.starts_with("own-"));
+        assert_eq!(e.conditions[2].title, "车位合同");
+        assert_eq!(codes(&e.documents), ["own-parking", "quality_guarantee"]);
+        assert_eq!(e.keys, s.keys);
+        assert_eq!(e.survey, s.survey);
+        assert_eq!(e.link_days, 30);
+        e.validate().unwrap();
+        let again = e
+            .edited(Locale::ZhCn, |f| e.lines(f, Locale::ZhCn), "30")
+            .unwrap();
+        assert_eq!(again, e);
+        assert!(
+            s.edited(Locale::ZhCn, |f| s.lines(f, Locale::ZhCn), "a week")
+                .is_err()
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod delivery_desk;
 mod delivery_import;
 mod delivery_links;
 mod delivery_pages;
+mod delivery_settings;
 mod delivery_sheet;
 mod import_api;
 mod inspections_api;

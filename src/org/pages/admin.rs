@@ -1,5 +1,5 @@
-//! Administration pages: a project's buildings, contractors, common areas, batches, members and
-//! users; and new projects. Each form posts to the same handler the JSON API uses.
+//! Administration pages: a project's buildings, contractors, common areas, batches, members,
+//! users and handover-day settings; and new projects. Each form posts to the same handler the JSON API uses.
 
 use std::collections::HashMap;
 
@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::auth::extract::PageForm;
 use crate::auth::{CurrentUser, Role};
+use crate::delivery::settings::{LISTS, Settings};
 use crate::error::AppError;
 use crate::http::{ApiJson, ApiPath, page, see_other};
 use crate::i18n::Locale;
@@ -37,6 +38,7 @@ struct AdminPage {
     areas: Vec<CommonAreaRow>,
     batches: Vec<BatchRow>,
     members: Vec<MemberRow>,
+    delivery: Settings,
     roles: Vec<(&'static str, &'static str)>,
     /// `(form, message, ok)` of the last post.
     flash: Option<(String, String, bool)>,
@@ -58,6 +60,29 @@ impl AdminPage {
     fn role_label(&self, role: &str) -> &'static str {
         self.c.l.t(&format!("role.{role}"))
     }
+
+    /// The handover-day lists as `(field, title, lines)`: what was posted after a refused save,
+    /// else the project's.
+    fn delivery_lists(&self) -> Vec<(&'static str, &'static str, String)> {
+        let refused = self.flash_for("delivery").is_some_and(|(_, ok)| !ok);
+        LISTS
+            .iter()
+            .map(|(field, _)| {
+                let lines = match self.kept.get(*field) {
+                    Some(kept) if refused => kept.clone(),
+                    _ => self.delivery.lines(field, self.c.l),
+                };
+                (*field, self.c.t(&format!("admin.delivery_{field}")), lines)
+            })
+            .collect()
+    }
+
+    fn link_days(&self) -> String {
+        match self.kept.get("link_days") {
+            Some(kept) => kept.clone(),
+            None => self.delivery.link_days.to_string(),
+        }
+    }
 }
 
 async fn render(
@@ -77,6 +102,7 @@ async fn render(
         areas: repo::list_common_areas(&mut conn, id).await?,
         batches: repo::list_batches(&mut conn, &[id]).await?,
         members: repo::list_members(&mut conn, id).await?,
+        delivery: crate::delivery::repo::settings(&mut conn, id).await?,
         roles: Role::ALL.iter().map(|r| (r.as_str(), r.label(l))).collect(),
         c: Chrome::new(l, user, l.t("admin.title"), here)
             .crumb(l.t("projects.title"), "/projects")
@@ -130,7 +156,8 @@ fn date(v: &str, field: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| AppError::field(field, "invalid_date"))
 }
 
-/// Handles one admin form (`building`, `contractor`, `common_area`, `batch`, `member`, `user`).
+/// Handles one admin form (`building`, `contractor`, `common_area`, `batch`, `member`, `user`,
+/// `delivery`).
 pub async fn submit(
     State(app): State<AppState>,
     l: Locale,
@@ -138,7 +165,7 @@ pub async fn submit(
     PageForm(user, form): PageForm<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     user.require(id, ADMIN)?;
-    match apply(&app, &user, id, &form_name, &form).await {
+    match apply(&app, &user, l, id, &form_name, &form).await {
         Ok(()) => Ok(see_other(&format!(
             "/projects/{id}/admin?saved={form_name}#{form_name}"
         ))),
@@ -178,6 +205,7 @@ pub async fn submit(
 async fn apply(
     app: &AppState,
     user: &CurrentUser,
+    l: Locale,
     id: Uuid,
     form_name: &str,
     f: &HashMap<String, String>,
@@ -272,6 +300,11 @@ async fn apply(
                 )
                 .await?,
             )
+        }
+        "delivery" => {
+            let current = crate::delivery::repo::settings(&mut app.db.read().await?, id).await?;
+            let body = current.edited(l, |field| get(f, field), &get(f, "link_days"))?;
+            drop(crate::delivery::api::set_settings(s(), u(), p(), ApiJson(body)).await?)
         }
         _ => return Err(AppError::NotFound),
     }
