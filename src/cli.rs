@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use uuid::Uuid;
 
@@ -240,7 +241,14 @@ async fn run_serve(
             println!("  {username:<11} {:<10} {display}", role.as_str());
         }
     }
-    let listener = tokio::net::TcpListener::bind((args.bind.as_str(), args.port)).await?;
+    let listener = tokio::net::TcpListener::bind((args.bind.as_str(), args.port))
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}:{} (--bind takes an address, --port the port)",
+                args.bind, args.port
+            )
+        })?;
     let port = listener.local_addr()?.port();
     let mut config = Config::local(port);
     config.data_dir = data_dir;

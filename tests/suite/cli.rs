@@ -181,3 +181,19 @@ async fn migrate_is_idempotent_and_user_add_grants_a_role_that_works() {
     };
     assert_eq!(roles, ["inspector", "property"]);
 }
+
+#[tokio::test]
+async fn serve_names_the_address_it_cannot_listen_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::fresh_db_url(dir.path()).await;
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let args = ["--database-url", &url, "serve", "--data-dir", data];
+    let out = handover(&[&args[..], &["--bind", "127.0.0.1:8080", "--port", "0"]].concat()).await;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot listen on 127.0.0.1:8080:0 (--bind takes an address"),
+        "{stderr}"
+    );
+}
