@@ -4,16 +4,11 @@
 
 use crate::common;
 
-use common::{TestApp, hidden, spawn_app};
+use common::{TestApp, hidden, spawn_app, text};
 use handover::checklists::repo::{self, UNIT_TEMPLATE_ID};
 use handover::checklists::{ItemKind, Scope, TemplateVersion};
 use reqwest::{Client, StatusCode};
 use uuid::Uuid;
-
-async fn text(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let resp = c.get(app.url(path)).send().await.unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
 
 fn location(resp: &reqwest::Response) -> String {
     resp.headers()[reqwest::header::LOCATION]

@@ -7,7 +7,7 @@ use crate::common;
 
 use std::io::Cursor;
 
-use common::{TestApp, client, hidden, spawn_app};
+use common::{TestApp, client, hidden, spawn_app, text};
 use handover::org::repo;
 use reqwest::header::LOCATION;
 use reqwest::multipart::{Form, Part};
@@ -17,11 +17,6 @@ use uuid::Uuid;
 
 const CIVIL_CO: &str = "中建八局第三建设有限公司";
 const MEP_CO: &str = "上海安装工程集团有限公司";
-
-async fn text(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let resp = c.get(app.url(path)).send().await.unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
 
 fn location(resp: &reqwest::Response) -> String {
     resp.headers()

@@ -6,7 +6,7 @@
 use crate::common;
 
 use common::visits::{Visit, accept, batch, fix, link, ok, visit};
-use common::{TestApp, assert_error, client, spawn_app};
+use common::{TestApp, assert_error, client, error_fields, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -352,20 +352,6 @@ async fn the_survey_opens_on_delivery_checks_its_values_and_is_answered_once() {
     assert_eq!(v["visits"][0]["outcome"], "accepted");
     assert_eq!(v["survey"]["dimensions"][0]["name"], "交付流程");
 
-    let field = |body: &Value| {
-        body["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                format!(
-                    "{} {}",
-                    f["field"].as_str().unwrap(),
-                    f["code"].as_str().unwrap()
-                )
-            })
-            .collect::<Vec<_>>()
-    };
     let mut bad = valid.clone();
     bad["stars"]["quality"] = json!(6);
     bad["stars"]["service"] = json!(0);
@@ -376,7 +362,7 @@ async fn the_survey_opens_on_delivery_checks_its_values_and_is_answered_once() {
     )
     .await;
     assert_eq!(
-        field(&body),
+        error_fields(&body),
         ["stars.quality out_of_range", "stars.service out_of_range"]
     );
     let mut bad = valid.clone();
@@ -388,7 +374,10 @@ async fn the_survey_opens_on_delivery_checks_its_values_and_is_answered_once() {
         "request.invalid",
     )
     .await;
-    assert_eq!(field(&body), ["stars.process required", "nps out_of_range"]);
+    assert_eq!(
+        error_fields(&body),
+        ["stars.process required", "nps out_of_range"]
+    );
 
     let resp = post(&app, &path, &valid).await;
     assert_eq!(resp.status(), StatusCode::CREATED);

@@ -8,14 +8,9 @@
 use crate::common;
 
 use chrono::{Days, Duration, TimeZone, Utc};
-use common::{TestApp, client, hidden, jpeg, spawn_app};
+use common::{TestApp, client, hidden, jpeg, spawn_app, text};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-
-async fn text(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let resp = c.get(app.url(path)).send().await.unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
 
 async fn post(c: &Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
     c.post(app.url(path)).form(form).send().await.unwrap()

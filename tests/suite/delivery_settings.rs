@@ -8,7 +8,7 @@ use crate::common;
 
 use chrono::{DateTime, Utc};
 use common::handover_day::{ok, put};
-use common::{TestApp, assert_error, hidden, spawn_app};
+use common::{TestApp, assert_error, error_fields, hidden, spawn_app, text};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -17,21 +17,6 @@ fn codes(list: &Value) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|e| e["code"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn fields(body: &Value) -> Vec<String> {
-    body["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                f["field"].as_str().unwrap(),
-                f["code"].as_str().unwrap()
-            )
-        })
         .collect()
 }
 
@@ -91,7 +76,10 @@ async fn administrators_set_the_lists_and_the_desk_the_link_and_the_survey_follo
         "request.invalid",
     )
     .await;
-    assert_eq!(fields(&body), ["link_days out_of_range", "keys duplicate"]);
+    assert_eq!(
+        error_fields(&body),
+        ["link_days out_of_range", "keys duplicate"]
+    );
     assert_eq!(settings(&app, &admin).await, defaults);
 
     assert_eq!(
@@ -140,14 +128,7 @@ async fn post_form(
     link_days: &str,
 ) -> reqwest::Response {
     let page = format!("/projects/{}/admin", app.demo.project_id);
-    let html = c
-        .get(app.url(&page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = text(c, app, &page).await;
     let csrf = hidden(&html, "_csrf");
     let [conditions, keys, documents, survey] = lists;
     c.post(app.url(&format!("{page}/delivery")))
@@ -169,14 +150,7 @@ async fn the_administration_page_edits_the_lists_one_name_per_line() {
     let app = spawn_app().await;
     let c = app.page_login("admin").await;
     let page = format!("/projects/{}/admin", app.demo.project_id);
-    let html = c
-        .get(app.url(&page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = text(&c, &app, &page).await;
     assert!(html.contains("交付日设置"));
     assert!(html.contains("购房款结清\n维修基金已缴\n身份核验\n物业费/合同签署</textarea>"));
     assert!(html.contains("name=\"link_days\""));
@@ -203,14 +177,7 @@ async fn the_administration_page_edits_the_lists_one_name_per_line() {
     assert_eq!(saved["documents"][2]["title"], "装修管理规定");
     assert_eq!(codes(&saved["survey"]), ["process", "quality"]);
     assert_eq!(saved["link_days"], 30);
-    let html = c
-        .get(app.url(to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = text(&c, &app, to).await;
     assert!(html.contains("已保存"));
     assert!(html.contains("购房款结清\n车位合同\n身份核验</textarea>"));
 
@@ -229,14 +196,7 @@ async fn the_administration_page_edits_the_lists_one_name_per_line() {
 
     // Customer service may not change them.
     let service = app.page_login("service").await;
-    let html = service
-        .get(app.url("/projects"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = text(&service, &app, "/projects").await;
     let csrf = hidden(&html, "_csrf");
     let resp = service
         .post(app.url(&format!("{page}/delivery")))

@@ -4,17 +4,12 @@
 
 use crate::common;
 
-use common::{TestApp, browser, client, hidden, spawn_app};
+use common::{TestApp, browser, client, hidden, spawn_app, text};
 use handover::org::demo::DEMO_PASSWORD;
 use handover::org::repo;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode};
 use uuid::Uuid;
-
-async fn text(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let resp = c.get(app.url(path)).send().await.unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
 
 fn location(resp: &Response) -> &str {
     resp.headers()

@@ -243,6 +243,12 @@ impl TestApp {
     }
 }
 
+/// A page read by a browser session: its status and its HTML.
+pub async fn text(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let resp = c.get(app.url(path)).send().await.unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
 /// The value of a hidden input `name` in an HTML page.
 pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -251,6 +257,22 @@ pub fn hidden(html: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no hidden {name} in page"))
         + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The `fields` of a `request.invalid` answer, each as `"field code"`.
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["field"].as_str().unwrap(),
+                f["code"].as_str().unwrap()
+            )
+        })
+        .collect()
 }
 
 /// Asserts an API error: status and stable code; returns the body.
