@@ -236,6 +236,8 @@ async fn run_serve(
             loaded.units,
             loaded.units
         );
+        let booked = crate::delivery::synthetic::book_first_batch(&db, loaded.project_id).await?;
+        println!("预约 {booked} 户 / appointments booked: {booked}");
         println!("演示账号 demo logins (password: {}):", demo::DEMO_PASSWORD);
         for (username, display, role) in demo::DEMO_USERS {
             println!("  {username:<11} {:<10} {display}", role.as_str());

@@ -1,7 +1,8 @@
 //! A batch made ready for its handover day, for load tests and large demos (`handover demo
 //! --handover-day`): every planned unit sold to two buyers, booked into a half-hour slot of the
 //! batch's days, and its handover conditions recorded met (as if imported from the sales
-//! system). Written in bulk, in one transaction.
+//! system). Written in bulk, in one transaction. `serve --demo` books the demo batch the same
+//! way, and leaves its buyers and conditions as they are.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use rand::SeedableRng;
@@ -33,10 +34,17 @@ pub struct Prepared {
     pub slots: usize,
 }
 
-/// Makes the project's first batch ready for its handover day.
-pub async fn prepare_day(db: &Db, project: Uuid, seed: u64) -> Result<Prepared, AppError> {
+/// The project's first batch: its id, period and planned units (by number).
+struct FirstBatch {
+    id: Uuid,
+    start: NaiveDate,
+    end: NaiveDate,
+    units: Vec<Uuid>,
+}
+
+async fn first_batch(db: &Db, project: Uuid) -> Result<FirstBatch, AppError> {
     let mut conn = db.read().await?;
-    let (batch, start, end): (Uuid, NaiveDate, NaiveDate) = run!(&mut conn, |c| sqlx::query_as(
+    let (id, start, end): (Uuid, NaiveDate, NaiveDate) = run!(&mut conn, |c| sqlx::query_as(
         "select id, period_start, period_end from batches where project_id = $1
             order by period_start, name limit 1"
     )
@@ -48,16 +56,31 @@ pub async fn prepare_day(db: &Db, project: Uuid, seed: u64) -> Result<Prepared, 
         "select u.id from batch_units bu join units u on u.id = bu.unit_id
             where bu.batch_id = $1 order by u.number"
     )
-    .bind(batch)
+    .bind(id)
     .fetch_all(c)
     .await)?;
-    let conditions: Vec<String> = super::repo::settings(&mut conn, project)
+    Ok(FirstBatch {
+        id,
+        start,
+        end,
+        units,
+    })
+}
+
+/// Makes the project's first batch ready for its handover day.
+pub async fn prepare_day(db: &Db, project: Uuid, seed: u64) -> Result<Prepared, AppError> {
+    let FirstBatch {
+        id: batch,
+        start,
+        end,
+        units,
+    } = first_batch(db, project).await?;
+    let conditions: Vec<String> = super::repo::settings(&mut db.read().await?, project)
         .await?
         .conditions
         .into_iter()
         .map(|e| e.code)
         .collect();
-    drop(conn);
     let now = clock::now();
     let mut tx = db.begin().await?;
     let buyers = two_buyers_each(&mut tx, (project, &units), seed, now).await?;
@@ -72,6 +95,24 @@ pub async fn prepare_day(db: &Db, project: Uuid, seed: u64) -> Result<Prepared, 
         buyers,
         slots: slots.len(),
     })
+}
+
+/// Books every unit planned in the project's first batch into the half-hour slots of its days,
+/// in the name of its first buyer — the appointment book of `serve --demo`, whose conditions
+/// stay to be checked at the desk. Answers the appointments booked.
+pub async fn book_first_batch(db: &Db, project: Uuid) -> Result<usize, AppError> {
+    let b = first_batch(db, project).await?;
+    let mut tx = db.begin().await?;
+    book_all(
+        &mut tx,
+        b.id,
+        &b.units,
+        &slot_starts(b.start, b.end),
+        clock::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(b.units.len())
 }
 
 /// Replaces the buyers of `units` with two made-up ones each.
@@ -139,7 +180,8 @@ fn slot_length() -> Duration {
     Duration::minutes(30)
 }
 
-/// Adds the slots and books the units into them in order, each slot filled to an even share.
+/// Adds the slots and books the units into them in order, each slot filled to an even share,
+/// in the name of each unit's first buyer.
 async fn book_all(
     tx: &mut Tx,
     batch: Uuid,
@@ -182,6 +224,17 @@ async fn book_all(
             q.build().execute(c).await
         })?;
     }
+    exec!(tx, |c| sqlx::query(
+        "update appointments set
+            customer_name = coalesce((select name from buyers b
+                where b.unit_id = appointments.unit_id order by b.position limit 1), ''),
+            phone = coalesce((select phone from buyers b
+                where b.unit_id = appointments.unit_id order by b.position limit 1), '')
+         where batch_id = $1"
+    )
+    .bind(batch)
+    .execute(c)
+    .await)?;
     Ok(())
 }
 

@@ -197,3 +197,100 @@ async fn serve_names_the_address_it_cannot_listen_on() {
         "{stderr}"
     );
 }
+
+/// Starts `handover serve --demo` on a free port; answers the process and its address.
+async fn serve_demo(url: &str, data: &str) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_handover"))
+        .args(["--database-url", url, "--data-dir", data, "serve", "--demo"])
+        .args(["--bind", "127.0.0.1", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut said = Vec::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            let base = rest.split_whitespace().next().unwrap().to_owned();
+            return (child, base);
+        }
+        said.push(line);
+    }
+    panic!("serve --demo stopped: {said:?}");
+}
+
+#[tokio::test]
+async fn serve_demo_books_the_demo_batch_in_its_buyers_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::fresh_db_url(dir.path()).await;
+    let data = dir.path().join("data");
+    let (_server, base) = serve_demo(&url, data.to_str().unwrap()).await;
+    let c = common::client();
+    let login = json!({"username": "service", "password": demo::DEMO_PASSWORD});
+    let resp = c
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&login)
+        .send()
+        .await
+        .unwrap();
+    let token: Value = resp.json().await.unwrap();
+    let token = token["token"].as_str().unwrap();
+    let get = |path: String| c.get(format!("{base}{path}")).bearer_auth(token).send();
+    let projects: Value = get("/api/v1/projects".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let project = projects[0]["id"].as_str().unwrap();
+    let batches: Value = get(format!("/api/v1/projects/{project}/batches"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let batch = batches[0]["id"].as_str().unwrap();
+    let planned = batches[0]["planned_units"].as_i64().unwrap();
+    assert_eq!(planned, 1440);
+
+    let slots: Value = get(format!("/api/v1/batches/{batch}/slots"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let slots = slots.as_array().unwrap();
+    assert_eq!(slots.len(), 48, "half-hour slots, 09:00–17:00, three days");
+    let booked: i64 = slots.iter().map(|s| s["booked"].as_i64().unwrap()).sum();
+    assert_eq!(booked, planned);
+    assert!(
+        slots
+            .iter()
+            .all(|s| s["booked"].as_i64() <= s["capacity"].as_i64())
+    );
+
+    let first = slots[0]["id"].as_str().unwrap();
+    let list: Value = get(format!("/api/v1/batches/{batch}/appointments?slot={first}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len() as i64, slots[0]["booked"].as_i64().unwrap());
+    let hit: Value = get(format!(
+        "/api/v1/batches/{batch}/desk?q={}",
+        list[0]["unit_number"].as_str().unwrap()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(list[0]["customer_name"], hit[0]["buyers"][0]["name"]);
+    assert!(
+        list[0]["phone"].as_str().unwrap().contains("****"),
+        "masked"
+    );
+}
