@@ -245,6 +245,7 @@ pub struct DefectDetail {
 
 /// Filters and paging of the defect list (all optional).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DefectQuery {
     /// Building id.
@@ -573,6 +574,7 @@ pub async fn cancel(
 
 /// Which photos an upload adds.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PhaseQuery {
     /// `before` (recorders) or `after` (the assigned contractor).

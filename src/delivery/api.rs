@@ -256,6 +256,7 @@ pub struct NewAppointment {
 
 /// Which appointments to list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentQuery {
     /// Only this slot.
@@ -579,6 +580,7 @@ pub struct BuyerView {
 
 /// The desk search.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeskQuery {
     /// Unit number (prefix), buyer name (part) or the last 4 digits of a buyer's phone.

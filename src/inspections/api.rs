@@ -195,6 +195,7 @@ pub struct Coverage {
 
 /// Coverage query.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageQuery {
     /// Only the planned units of this batch.

@@ -67,6 +67,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The moment the KPIs are computed at.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct KpiQuery {
     /// RFC 3339 (`2026-12-19T18:00:00+08:00`); default now. The values as they stood then:
@@ -237,6 +238,7 @@ pub async fn breakdowns(
 
 /// What to list of a drill-down.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DrillQuery {
     /// RFC 3339; default now.
@@ -275,6 +277,7 @@ pub async fn units(
 
 /// What to list of a secondary figure's drill-down.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SecondaryQuery {
     /// RFC 3339; default now.

@@ -52,6 +52,7 @@ fn xlsx(e: XlsxError) -> AppError {
 
 /// What to export.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// RFC 3339; default now.
@@ -121,6 +122,7 @@ pub async fn units_xlsx(
 
 /// What to export of a secondary figure's drill-down.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SecondaryExportQuery {
     /// RFC 3339; default now.

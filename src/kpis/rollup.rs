@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Which batches to roll up.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RollupQuery {
     /// First day (default: a year before today). Batches whose period overlaps `[from, to]`.

@@ -13,6 +13,7 @@ use crate::checklists::Trade;
 
 /// Which cells to show.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MapFilter {
     /// Only units in this state.

@@ -11,6 +11,7 @@ use crate::i18n::Locale;
 
 /// `?lang=` of a report download (zh-CN unless `en`).
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// `en` for English; anything else, or nothing, for zh-CN.
     pub lang: Option<String>,

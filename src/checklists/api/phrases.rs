@@ -18,6 +18,7 @@ use crate::openapi::ErrorBody;
 
 /// Filter of the phrase list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PhraseQuery {
     /// Only this trade.

@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Which day to count.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BoardQuery {
     /// `YYYY-MM-DD` (Asia/Shanghai); default today.

@@ -195,6 +195,7 @@ async fn finish(
 
 /// Which complaints to list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintQuery {
     /// Only in this status: `open`, `responded`, `resolved`.

@@ -74,6 +74,7 @@ pub fn may_print(user: &CurrentUser, project: Uuid) -> bool {
 
 /// `?lang=` of the download (the request's language when absent).
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SheetQuery {
     /// `en` for English, `zh-CN` for Chinese.
     pub lang: Option<String>,

@@ -129,6 +129,7 @@ impl UnitView {
 
 /// Paging and search of the unit list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UnitQuery {
     /// Only units whose number starts with this (`3-1-12`).

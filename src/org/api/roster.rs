@@ -17,6 +17,7 @@ use crate::org::roster::{self, Outcome};
 
 /// Whether to only preview.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// Validate and count, write nothing.
