@@ -236,30 +236,18 @@ async fn serve_demo_books_the_demo_batch_in_its_buyers_names() {
         .unwrap();
     let token: Value = resp.json().await.unwrap();
     let token = token["token"].as_str().unwrap();
-    let get = |path: String| c.get(format!("{base}{path}")).bearer_auth(token).send();
-    let projects: Value = get("/api/v1/projects".into())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let get = async |path: String| -> Value {
+        let resp = c.get(format!("{base}{path}")).bearer_auth(token).send();
+        resp.await.unwrap().json().await.unwrap()
+    };
+    let projects = get("/api/v1/projects".into()).await;
     let project = projects[0]["id"].as_str().unwrap();
-    let batches: Value = get(format!("/api/v1/projects/{project}/batches"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let batches = get(format!("/api/v1/projects/{project}/batches")).await;
     let batch = batches[0]["id"].as_str().unwrap();
     let planned = batches[0]["planned_units"].as_i64().unwrap();
     assert_eq!(planned, 1440);
 
-    let slots: Value = get(format!("/api/v1/batches/{batch}/slots"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let slots = get(format!("/api/v1/batches/{batch}/slots")).await;
     let slots = slots.as_array().unwrap();
     assert_eq!(slots.len(), 48, "half-hour slots, 09:00–17:00, three days");
     let booked: i64 = slots.iter().map(|s| s["booked"].as_i64().unwrap()).sum();
@@ -271,23 +259,11 @@ async fn serve_demo_books_the_demo_batch_in_its_buyers_names() {
     );
 
     let first = slots[0]["id"].as_str().unwrap();
-    let list: Value = get(format!("/api/v1/batches/{batch}/appointments?slot={first}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = get(format!("/api/v1/batches/{batch}/appointments?slot={first}")).await;
     let list = list.as_array().unwrap();
     assert_eq!(list.len() as i64, slots[0]["booked"].as_i64().unwrap());
-    let hit: Value = get(format!(
-        "/api/v1/batches/{batch}/desk?q={}",
-        list[0]["unit_number"].as_str().unwrap()
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let number = list[0]["unit_number"].as_str().unwrap();
+    let hit = get(format!("/api/v1/batches/{batch}/desk?q={number}")).await;
     assert_eq!(list[0]["customer_name"], hit[0]["buyers"][0]["name"]);
     assert!(
         list[0]["phone"].as_str().unwrap().contains("****"),

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::handover_day::{
-    Scenario, batch, check_in, close, conditions_met, issue, move_visit, noon, ok, put, six_units,
-    today, walk,
+    Scenario, batch, board_version, check_in, close, conditions_met, issue, move_visit, noon, ok,
+    put, six_units, today, walk,
 };
 use common::{TestApp, assert_error, client, spawn_app};
 use handover::org::demo;
@@ -193,16 +193,6 @@ async fn the_event_stream_sends_the_board_at_once_and_again_after_a_write() {
         buf: String::new(),
     };
     assert_eq!(events.next().await["totals"]["checked_in"], 1);
-}
-
-/// The board's version, as its API answers it.
-async fn board_version(app: &TestApp, token: &str, batch: &str) -> i64 {
-    ok(app
-        .get(&format!("/api/v1/batches/{batch}/board"), token)
-        .await)
-    .await["version"]
-        .as_i64()
-        .unwrap()
 }
 
 #[tokio::test]

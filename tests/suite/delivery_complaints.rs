@@ -5,7 +5,7 @@
 use crate::common;
 
 use chrono::{Duration, SecondsFormat, Utc};
-use common::handover_day::{batch, ok, patch, today};
+use common::handover_day::{batch, board_version, ok, patch, today};
 use common::{TestApp, assert_error, hidden, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -21,22 +21,12 @@ async fn complain(app: &TestApp, token: &str, body: &Value) -> Value {
     resp.json().await.unwrap()
 }
 
-async fn board_version(app: &TestApp, batch: &str) -> i64 {
-    let token = app.token("service").await;
-    ok(app
-        .get(&format!("/api/v1/batches/{batch}/board"), &token)
-        .await)
-    .await["version"]
-        .as_i64()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_complaint_is_answered_then_resolved_with_its_durations() {
     let app = spawn_app().await;
     let (batch, units) = batch(&app, "一期", (today(), today()), 0).await;
     let service = app.token("service").await;
-    let before = board_version(&app, &batch).await;
+    let before = board_version(&app, &service, &batch).await;
     let received = Utc::now() - Duration::minutes(150);
     let k = complain(
         &app,
@@ -51,7 +41,7 @@ async fn a_complaint_is_answered_then_resolved_with_its_durations() {
     assert_eq!(k["unit_number"], units[0].1.as_str());
     assert_eq!(k["response_minutes"], Value::Null);
     assert!(
-        board_version(&app, &batch).await > before,
+        board_version(&app, &service, &batch).await > before,
         "the unit's batch board hears of it"
     );
     let id = k["id"].as_str().unwrap().to_owned();

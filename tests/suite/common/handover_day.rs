@@ -16,6 +16,16 @@ pub async fn ok(resp: Response) -> Value {
     body
 }
 
+/// A batch's board version, as its API answers it.
+pub async fn board_version(app: &TestApp, token: &str, batch: &str) -> i64 {
+    ok(app
+        .get(&format!("/api/v1/batches/{batch}/board"), token)
+        .await)
+    .await["version"]
+        .as_i64()
+        .unwrap()
+}
+
 /// PUT JSON with a bearer token.
 pub async fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> Response {
     client()
